@@ -1,0 +1,1 @@
+"""Neural-network playground engine: data, models, training and figures."""

@@ -1,0 +1,315 @@
+"""The experiment config: one frozen, flat, typed record of every choice.
+
+Registries (ACTIVATIONS, LOSSES, OPTIMIZERS, DATASETS, FEATURES, INITS) are the
+only lists of valid names: the UI offers them, the parsers accept them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import Any, Mapping
+
+from playground.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from playground.datasets import DATASETS, FEATURES
+from playground.losses import LOSSES
+from playground.models import INITS
+from playground.optimizers import OPTIMIZERS
+
+DATASET_NAMES = (*DATASETS, "csv")
+GD_VARIANTS = ("batch", "stochastic", "minibatch")
+MAX_LAYERS = 8
+MAX_NEURONS = 32
+MAX_STRING = 200  # longest raw value a parser will even look at
+
+
+class ConfigError(ValueError):
+    """A bad config value; `field` names the culprit."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Every choice of one experiment. Defaults are TensorFlow Playground's opening screen."""
+
+    # Data.
+    dataset: str = "circle"
+    n_classes: int = 3  # blobs only
+    n_samples: int = 500
+    noise: float = 0.0  # 0..50, as TensorFlow Playground's slider
+    train_ratio: float = 0.5
+    seed: int = 0
+    features: tuple[str, ...] = ("x1", "x2")
+    # Network.
+    hidden: tuple[int, ...] = (4, 2)
+    activation: str = "tanh"
+    activations: tuple[str, ...] = ()  # per hidden layer override; () = all `activation`
+    output_activation: str = "sigmoid"
+    init: str = "tfp"
+    # Objective.
+    loss: str = "bce"
+    l1: float = 0.0
+    l2: float = 0.0
+    dropout: float = 0.0
+    # Optimizer.
+    optimizer: str = "sgd"
+    learning_rate: float = 0.03
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    rho: float = 0.9  # RMSProp's decay
+    eps: float = 1e-8
+    weight_decay: float = 1e-4
+    gd_variant: str = "minibatch"
+    batch_size: int = 10
+    early_stopping_patience: int = 0  # epochs without test-loss improvement; 0 = off
+
+    def __post_init__(self):
+        validate(self)
+
+    def replace(self, **changes) -> "Config":
+        """A copy with `changes` applied and validated."""
+        return dataclasses.replace(self, **changes)
+
+    def layer_activations(self) -> tuple[str, ...]:
+        """The activation of each hidden layer, overrides applied."""
+        return self.activations or (self.activation,) * len(self.hidden)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_query(self) -> dict[str, str]:
+        """URL query parameters for the fields that differ from the defaults."""
+        default = Config()
+        return {
+            f.name: format_value(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != getattr(default, f.name)
+        }
+
+
+def _jsonable(v):
+    return list(v) if isinstance(v, tuple) else v
+
+
+def format_value(v) -> str:
+    """The string form of a value, as the query string and `--set` use it."""
+    if isinstance(v, tuple):
+        return ",".join(str(x) for x in v)
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+# Field rules: numeric ranges (inclusive) and the registry of names for choices.
+RANGES: dict[str, tuple[float, float]] = {
+    "n_classes": (3, 6),
+    "n_samples": (10, 2000),
+    "noise": (0, 50),
+    "train_ratio": (0.1, 0.9),
+    "seed": (0, 2**31 - 1),
+    "l1": (0, 1),
+    "l2": (0, 1),
+    "dropout": (0, 0.9),
+    "learning_rate": (1e-6, 10),
+    "momentum": (0, 0.999),
+    "beta1": (0, 0.9999),
+    "beta2": (0, 0.99999),
+    "rho": (0, 0.9999),
+    "eps": (1e-12, 1),
+    "weight_decay": (0, 1),
+    "batch_size": (1, 1000),
+    "early_stopping_patience": (0, 10000),
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "dataset": DATASET_NAMES,
+    "activation": tuple(ACTIVATIONS),
+    "output_activation": tuple(OUTPUT_ACTIVATIONS),
+    "init": tuple(INITS),
+    "loss": tuple(LOSSES),
+    "optimizer": tuple(OPTIMIZERS),
+    "gd_variant": GD_VARIANTS,
+}
+# Fields whose validity depends on another: where a lenient parser looks when
+# the field an error names was not given.
+RELATED = {
+    "output_activation": ("loss", "dataset"),
+    "loss": ("dataset", "output_activation"),
+    "activations": ("hidden",),
+}
+FIELD_TYPES: dict[str, type] = {f.name: f.type for f in dataclasses.fields(Config)}
+
+
+def _check(ok: bool, field: str, message: str):
+    if not ok:
+        raise ConfigError(field, message)
+
+
+def validate(c: Config) -> None:
+    """Raise ConfigError naming the first bad field and what is allowed."""
+    for name, (lo, hi) in RANGES.items():
+        v = getattr(c, name)
+        kind = int if FIELD_TYPES[name] == "int" else float
+        _check(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and (kind is float or v == int(v)),
+            name,
+            f"must be a {kind.__name__}, got {v!r}",
+        )
+        _check(math.isfinite(v) and lo <= v <= hi, name, f"must be between {lo:g} and {hi:g}, got {v!r}")
+    for name, names in CHOICES.items():
+        v = getattr(c, name)
+        _check(v in names, name, f"unknown {v!r}; choose one of {', '.join(names)}")
+    _check(isinstance(c.features, tuple) and len(c.features) > 0, "features", "choose at least one feature")
+    for f in c.features:
+        _check(f in FEATURES, "features", f"unknown {f!r}; choose from {', '.join(FEATURES)}")
+    _check(len(set(c.features)) == len(c.features), "features", "lists a feature twice")
+    _check(isinstance(c.hidden, tuple) and len(c.hidden) <= MAX_LAYERS, "hidden", f"at most {MAX_LAYERS} hidden layers")
+    for w in c.hidden:
+        _check(
+            isinstance(w, int) and 1 <= w <= MAX_NEURONS,
+            "hidden",
+            f"each layer needs 1 to {MAX_NEURONS} neurons, got {w!r}",
+        )
+    _check(
+        len(c.activations) in (0, len(c.hidden)),
+        "activations",
+        f"give one activation per hidden layer ({len(c.hidden)}) or none",
+    )
+    for a in c.activations:
+        _check(a in ACTIVATIONS, "activations", f"unknown {a!r}; choose from {', '.join(ACTIVATIONS)}")
+    loss = LOSSES[c.loss]
+    _check(
+        c.output_activation in loss.outputs,
+        "output_activation",
+        f"loss {c.loss!r} needs output activation {' or '.join(loss.outputs)}, got {c.output_activation!r}",
+    )
+    if c.output_activation == "softmax":
+        _check(
+            c.loss == "ce" or c.dataset in ("blobs", "csv"),
+            "output_activation",
+            "softmax needs several outputs: use loss 'ce' or a dataset with more than two classes",
+        )
+    if c.dataset in DATASETS:
+        kind = "regression" if DATASETS[c.dataset].task == "regression" else (
+            "multiclass" if c.dataset == "blobs" else "binary"
+        )
+        _check(
+            kind in loss.tasks,
+            "loss",
+            f"loss {c.loss!r} does not fit {kind} data ({c.dataset}); "
+            f"use one of {', '.join(n for n, s in LOSSES.items() if kind in s.tasks)}",
+        )
+
+
+def parse_value(field: str, raw: Any) -> Any:
+    """Convert a raw value (string from a URL or `--set`, or JSON value) to the field's type.
+
+    Raises:
+      ConfigError: naming the field, when the value cannot be read.
+    """
+    if field not in FIELD_TYPES:
+        raise ConfigError(field, f"unknown field; fields are {', '.join(FIELD_TYPES)}")
+    kind = FIELD_TYPES[field]
+    if isinstance(raw, str) and len(raw) > MAX_STRING:
+        raise ConfigError(field, f"value is {len(raw)} characters long; at most {MAX_STRING}")
+    try:
+        if kind.startswith("tuple"):
+            items = raw.split(",") if isinstance(raw, str) else list(raw)
+            items = [s.strip() if isinstance(s, str) else s for s in items if s != ""]
+            if len(items) > 64:
+                raise ValueError("too many items")
+            return tuple(_scalar("int" if "int" in kind else "str", x) for x in items)
+        return _scalar(kind, raw)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise ConfigError(field, f"cannot read {str(raw)[:40]!r} as {kind} ({e})") from None
+
+
+def _scalar(kind: str, raw):
+    if kind == "str":
+        if not isinstance(raw, str):
+            raise ValueError("expected text")
+        return raw.strip()
+    if isinstance(raw, bool):
+        raise ValueError("expected a number")
+    if kind == "int":
+        v = float(raw) if isinstance(raw, str) else raw
+        if not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v):
+            raise ValueError("expected a whole number")
+        return int(v)
+    v = float(raw)
+    if not math.isfinite(v):
+        raise ValueError("expected a finite number")
+    return v
+
+
+def from_dict(d: Mapping[str, Any], base: Config | None = None) -> Config:
+    """Strict: apply `d` on top of `base` (default Config()); unknown keys are ignored.
+
+    Raises:
+      ConfigError: for the first value that is unreadable or invalid.
+    """
+    if not isinstance(d, Mapping):
+        raise ConfigError("config", "must be a JSON object of field: value")
+    values = {k: parse_value(k, v) for k, v in d.items() if k in FIELD_TYPES}
+    return dataclasses.replace(base or Config(), **values)
+
+
+def from_json(text: str) -> Config:
+    try:
+        d = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise ConfigError("config", f"not valid JSON ({e})") from None
+    return from_dict(d)
+
+
+def from_query(query: Mapping[str, Any]) -> tuple[Config, list[str]]:
+    """Lenient: read URL query parameters; never raises.
+
+    Each unreadable or invalid value falls back to its default, and a warning
+    names it. Unknown keys (including `*_hide` lesson keys) are ignored.
+
+    Returns:
+      (config, warnings)
+    """
+    warnings: list[str] = []
+    values: dict[str, Any] = {}
+    for key in FIELD_TYPES:
+        if key not in query:
+            continue
+        raw = query[key]
+        if isinstance(raw, (list, tuple)):  # repeated parameter: the last one wins
+            raw = raw[-1] if raw else ""
+        try:
+            values[key] = parse_value(key, raw)
+        except ConfigError as e:
+            warnings.append(f"{e}; using the default")
+    # Values are checked together (loss and output activation depend on each
+    # other); drop the field each error names until the rest is valid.
+    while True:
+        try:
+            return dataclasses.replace(Config(), **values), warnings
+        except ConfigError as e:
+            warnings.append(f"{e}; using the default")
+            culprits = [f for f in (e.field, *RELATED.get(e.field, ())) if f in values]
+            if not culprits:
+                values.clear()
+            else:
+                values.pop(culprits[0])
+
+
+def set_items(items: list[str], base: Config) -> Config:
+    """Apply `KEY=VALUE` strings (the CLI's `--set`), strictly."""
+    d = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(item, "expected KEY=VALUE")
+        if key.strip() not in FIELD_TYPES:
+            raise ConfigError(key.strip(), f"unknown field; fields are {', '.join(FIELD_TYPES)}")
+        d[key.strip()] = value
+    return from_dict(d, base)

@@ -1,0 +1,434 @@
+"""The training engine: whole chunks of epochs in one compiled call.
+
+One jitted call advances a TrainState by N epochs: per epoch it shuffles,
+runs every minibatch step (loss, gradient, update) under `lax.scan`, then
+measures the data loss (no penalty, no dropout) and accuracy on the full train
+and test sets. Hyper-parameters live in the state as arrays, so changing them
+never recompiles; the compiled function depends only on the architecture
+(`Arch`) and the chunk length, and is cached per process and on disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from playground import losses, models, optimizers
+from playground.activations import OUTPUT_ACTIVATIONS
+from playground.config import Config, ConfigError
+from playground.datasets import Data, data_from_csv, make_data, map_features
+
+RUNNING, DIVERGED, EARLY_STOPPED, FINISHED = 0, 1, 2, 3
+MAX_STEPS_PER_CHUNK = 2_000_000  # epochs x minibatches in one call, a server-safety cap
+
+
+def enable_compile_cache(path: str | None = None) -> str:
+    """Turn on JAX's persistent compilation cache so a restarted process starts warm."""
+    path = path or os.environ.get("PLAYGROUND_JAX_CACHE") or os.path.expanduser("~/.cache/nn-playground/jax")
+    os.makedirs(path, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", path)
+    # Tiny CPU programs compile in well under a second: cache them all.
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    return path
+
+
+@dataclasses.dataclass(frozen=True)
+class Arch:
+    """Everything that decides shapes and compiled code (hashable, static)."""
+
+    specs: tuple[models.LayerSpec, ...]
+    n_in: int
+    loss: str
+    output_activation: str
+    kind: str  # binary, multiclass, regression
+    optimizer: str
+    n_train: int
+    n_test: int
+    batch: int
+    steps: int  # minibatches per epoch; the last one is padded and masked if short
+
+    @property
+    def n_out(self) -> int:
+        return self.specs[-1].units
+
+    @property
+    def shuffled(self) -> bool:
+        return self.batch < self.n_train
+
+    @property
+    def padded(self) -> bool:
+        return self.batch * self.steps != self.n_train
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Task:
+    """A config bound to its data: network inputs and targets, ready to train."""
+
+    config: Config
+    data: Data
+    arch: Arch
+    x_train: jax.Array  # (n_train, n_in) mapped features
+    y_train: jax.Array  # (n_train, n_out) encoded targets
+    x_test: jax.Array
+    y_test: jax.Array
+
+    @property
+    def x_all(self):
+        return jnp.concatenate([self.x_train, self.x_test])
+
+    @property
+    def y_all(self):
+        return jnp.concatenate([self.y_train, self.y_test])
+
+
+def load_data(config: Config, csv: bytes | str | None = None) -> Data:
+    """Generate the config's dataset, or parse `csv` when dataset is 'csv'."""
+    if config.dataset == "csv":
+        if csv is None:
+            raise ConfigError("dataset", "'csv' needs a CSV file (columns x1,x2,label)")
+        return data_from_csv(csv, config.train_ratio, config.seed)
+    return make_data(
+        config.dataset, config.n_samples, config.noise, config.train_ratio, config.seed, config.n_classes
+    )
+
+
+def make_task(config: Config, data: Data | None = None) -> Task:
+    """Bind a config to data (generated from the config when not given).
+
+    Raises:
+      ConfigError: when the loss or output activation does not fit the data.
+    """
+    data = data if data is not None else load_data(config)
+    kind = losses.task_kind(data.task, data.n_classes)
+    spec = losses.LOSSES[config.loss]
+    if kind not in spec.tasks:
+        fits = ", ".join(n for n, s in losses.LOSSES.items() if kind in s.tasks)
+        raise ConfigError("loss", f"loss {config.loss!r} does not fit {kind} data; use one of {fits}")
+    n_out = losses.n_outputs(kind, config.loss, data.n_classes)
+    if config.output_activation == "softmax" and n_out < 2:
+        raise ConfigError("output_activation", "softmax needs several outputs; use loss 'ce'")
+    n_train, n_test = len(data.x_train), len(data.x_test)
+    batch = {"batch": n_train, "stochastic": 1}.get(config.gd_variant, min(config.batch_size, n_train))
+    arch = Arch(
+        specs=models.layer_specs(config, n_out),
+        n_in=len(config.features),
+        loss=config.loss,
+        output_activation=config.output_activation,
+        kind=kind,
+        optimizer=config.optimizer,
+        n_train=n_train,
+        n_test=n_test,
+        batch=batch,
+        steps=-(-n_train // batch),
+    )
+
+    def prepare(x, y):
+        feats = map_features(x, config.features).astype(np.float32)
+        targets = losses.encode_targets(y, kind, config.loss, config.output_activation, data.n_classes)
+        return jnp.asarray(feats), jnp.asarray(targets)
+
+    x_train, y_train = prepare(data.x_train, data.y_train)
+    x_test, y_test = prepare(data.x_test, data.y_test)
+    return Task(config, data, arch, x_train, y_train, x_test, y_test)
+
+
+class TrainState(NamedTuple):
+    """Everything that changes during training; a pytree, so it can be vmapped."""
+
+    params: object  # nnx.State of the network's parameters
+    opt_state: object  # optax state, hyper-parameters injected
+    reg: dict  # l1, l2, dropout, patience as float32 arrays
+    key: jax.Array  # base PRNG key; epoch e uses fold_in(key, e)
+    epoch: jax.Array  # int32, epochs completed
+    best_test: jax.Array  # best test loss so far (early stopping)
+    since_best: jax.Array  # int32 epochs since it improved
+    status: jax.Array  # int32 RUNNING, DIVERGED, EARLY_STOPPED
+
+
+@functools.lru_cache(maxsize=64)
+def _graphdef(specs, n_in):
+    return models.build(specs, n_in, "glorot", 0)[0]
+
+
+def _reg(config: Config) -> dict:
+    return {
+        "l1": jnp.float32(config.l1),
+        "l2": jnp.float32(config.l2),
+        "dropout": jnp.float32(config.dropout),
+        "patience": jnp.float32(config.early_stopping_patience),
+    }
+
+
+def init_state(task: Task, params=None, seed: int | None = None) -> TrainState:
+    """A fresh state: parameters from the config's init and seed (or `params`)."""
+    c = task.config
+    seed = c.seed if seed is None else seed
+    if params is None:
+        params = models.build(task.arch.specs, task.arch.n_in, c.init, seed)[1]
+    opt_state = optimizers.make_optimizer(c).init(params)
+    return TrainState(
+        params=params,
+        opt_state=opt_state,
+        reg=_reg(c),
+        key=jax.random.key_data(jax.random.key(seed + 1)),
+        epoch=jnp.int32(0),
+        best_test=jnp.float32(jnp.inf),
+        since_best=jnp.int32(0),
+        status=jnp.int32(RUNNING),
+    )
+
+
+def set_hypers(state: TrainState, config: Config) -> TrainState:
+    """Apply a config's learning rate, optimizer numbers and regularization to a
+    state without touching the weights or recompiling. A paused (early-stopped)
+    run is allowed to continue; a diverged one stays stopped."""
+    reg = {k: jnp.broadcast_to(v, jnp.shape(state.reg[k])) for k, v in _reg(config).items()}
+    status = jnp.where(state.status == DIVERGED, state.status, RUNNING).astype(jnp.int32)
+    return state._replace(
+        opt_state=optimizers.set_hypers(state.opt_state, config), reg=reg, status=status,
+        since_best=jnp.zeros_like(state.since_best),
+    )
+
+
+def _penalty(params, reg):
+    """l1 * sum|W| + l2 * sum W^2 over kernels only (never biases)."""
+    total = 0.0
+    for path, leaf in jax.tree_util.tree_leaves_with_path(params):
+        if "kernel" in jax.tree_util.keystr(path):
+            total = total + reg["l1"] * jnp.abs(leaf).sum() + reg["l2"] * jnp.square(leaf).sum()
+    return total
+
+
+def _metrics(arch: Arch, graphdef, params, x, y):
+    """Data loss and accuracy, per example: (losses (n,), correct (n,))."""
+    z, _ = models.apply(graphdef, params, x)
+    per = losses.LOSSES[arch.loss].per_example(z, y, arch.output_activation)
+    if arch.kind == "regression":
+        correct = jnp.zeros_like(per)
+    elif arch.n_out > 1:
+        correct = (jnp.argmax(z, -1) == jnp.argmax(y, -1)).astype(jnp.float32)
+    else:
+        a = OUTPUT_ACTIVATIONS[arch.output_activation].fn(z[:, 0])
+        t = losses.decision_threshold(arch.output_activation)
+        correct = ((a > t) == (y[:, 0] > t)).astype(jnp.float32)
+    return per, correct
+
+
+def objective(arch: Arch, graphdef, params, reg, x, y, keep=None, mask=None):
+    """Training objective of one minibatch: mean data loss plus the L1/L2 penalty."""
+    z, _ = models.apply(graphdef, params, x, keep)
+    per = losses.LOSSES[arch.loss].per_example(z, y, arch.output_activation)
+    data = per.mean() if mask is None else (per * mask).sum() / mask.sum()
+    return data + _penalty(params, reg)
+
+
+def _uniform(key, i, shape):
+    return jax.random.uniform(jax.random.fold_in(key, i), shape)
+
+
+def _chunk(arch: Arch, n_epochs: int, state: TrainState, data, stop_at):
+    """Advance `state` by up to `n_epochs` epochs (fewer if it stops or reaches stop_at)."""
+    x_train, y_train, x_all, y_all = data
+    graphdef = _graphdef(arch.specs, arch.n_in)
+    # The update reads every hyper-parameter from opt_state; these values are placeholders.
+    opt = optimizers.make_optimizer(Config(optimizer=arch.optimizer))
+    key = jax.random.wrap_key_data(state.key)
+    epochs = state.epoch + jnp.arange(n_epochs, dtype=jnp.int32)
+    epoch_keys = jax.vmap(lambda e: jax.random.fold_in(key, e))(epochs)
+
+    # All shuffles and dropout draws of the chunk in a few batched ops, outside the loop.
+    size = arch.steps * arch.batch
+    if arch.shuffled:
+        idx = jax.vmap(lambda k: jax.random.permutation(jax.random.fold_in(k, 0), arch.n_train))(epoch_keys)
+    else:
+        idx = jnp.broadcast_to(jnp.arange(arch.n_train), (n_epochs, arch.n_train))
+    mask = None
+    if arch.padded:
+        idx = jnp.pad(idx, ((0, 0), (0, size - arch.n_train)))
+        mask = (jnp.arange(size) < arch.n_train).astype(jnp.float32).reshape(arch.steps, arch.batch)
+    xs = x_train[idx].reshape(n_epochs, arch.steps, arch.batch, arch.n_in)
+    ys = y_train[idx].reshape(n_epochs, arch.steps, arch.batch, arch.n_out)
+    uniforms = [
+        jax.vmap(lambda k, i=i, u=s.units: _uniform(k, i + 1, (arch.steps, arch.batch, u)))(epoch_keys)
+        if s.dropout
+        else None
+        for i, s in enumerate(arch.specs)
+    ]
+
+    def step(carry, batch):
+        params, opt_state = carry
+        x, y, u, m = batch
+        keep = None
+        if any(v is not None for v in u):
+            rate = state.reg["dropout"]
+            keep = [None if v is None else (v >= rate).astype(jnp.float32) / (1 - rate) for v in u]
+        grads = jax.grad(lambda p: objective(arch, graphdef, p, state.reg, x, y, keep, m))(params)
+        updates, opt_state = opt.update(grads, opt_state, params)
+        return (optax.apply_updates(params, updates), opt_state), None
+
+    def epoch(st: TrainState, inputs):
+        x, y, u = inputs
+        (params, opt_state), _ = jax.lax.scan(step, (st.params, st.opt_state), (x, y, u, mask))
+        per, correct = _metrics(arch, graphdef, params, x_all, y_all)
+        n = arch.n_train
+        m = {
+            "train_loss": per[:n].mean(),
+            "test_loss": per[n:].mean(),
+            "train_accuracy": correct[:n].mean(),
+            "test_accuracy": correct[n:].mean(),
+        }
+        finite = jnp.isfinite(m["train_loss"]) & jnp.isfinite(m["test_loss"])
+        running = (st.status == RUNNING) & (st.epoch < stop_at)
+        accept = running & finite
+        improved = m["test_loss"] < st.best_test
+        since = jnp.where(improved, 0, st.since_best + 1)
+        patience = st.reg["patience"]
+        status = jnp.where(
+            running & ~finite,
+            DIVERGED,
+            jnp.where(accept & (patience > 0) & (since >= patience), EARLY_STOPPED, st.status),
+        ).astype(jnp.int32)
+
+        def pick(new, old):
+            return jax.tree.map(lambda a, b: jnp.where(accept, a, b), new, old)
+
+        new = st._replace(
+            params=pick(params, st.params),
+            opt_state=pick(opt_state, st.opt_state),
+            epoch=jnp.where(accept, st.epoch + 1, st.epoch),
+            best_test=jnp.where(accept & improved, m["test_loss"], st.best_test),
+            since_best=jnp.where(accept, since, st.since_best),
+            status=status,
+        )
+        m["accepted"] = accept
+        return new, m
+
+    return jax.lax.scan(epoch, state, (xs, ys, uniforms))
+
+
+@functools.lru_cache(maxsize=128)
+def compiled_chunk(arch: Arch, n_epochs: int, n_networks: int = 0):
+    """The jitted chunk for an architecture and chunk length (vmapped when n_networks > 0)."""
+    fn = functools.partial(_chunk, arch, n_epochs)
+    if n_networks:
+        fn = jax.vmap(fn, in_axes=(0, None, None))
+    return jax.jit(fn)
+
+
+CHUNK_SIZES = (1, 4, 16, 64, 256, 1024)
+
+
+def chunk_size(n_epochs: int, arch: Arch) -> int:
+    """Smallest bucketed chunk length covering n_epochs (few sizes, few compiles),
+    capped so one call stays under MAX_STEPS_PER_CHUNK minibatch steps."""
+    cap = max(1, MAX_STEPS_PER_CHUNK // arch.steps)
+    fits = [c for c in CHUNK_SIZES if c <= cap] or [1]
+    return next((c for c in fits if c >= n_epochs), fits[-1])
+
+
+def metric_names(task: Task) -> tuple[str, ...]:
+    names = ("train_loss", "test_loss")
+    return names if task.arch.kind == "regression" else (*names, "train_accuracy", "test_accuracy")
+
+
+def stop_message(state: TrainState, last: dict | None) -> str | None:
+    """Why training stopped, in words, or None if it is still running."""
+    status = int(state.status)
+    epoch = int(state.epoch)
+    if status == DIVERGED:
+        return (
+            f"diverged after epoch {epoch}: the loss became non-finite (NaN or infinity); "
+            f"kept the weights of epoch {epoch}. Lower the learning rate and reset."
+        )
+    if status == EARLY_STOPPED:
+        return (
+            f"early stopping at epoch {epoch}: the test loss has not improved for "
+            f"{int(state.reg['patience'])} epochs (best {float(state.best_test):.4g})"
+        )
+    return None
+
+
+def advance(task: Task, state: TrainState, n_epochs: int, chunk: int | None = None, on_chunk=None):
+    """Train `n_epochs` more epochs (or until the run stops).
+
+    Args:
+      task: the bound config and data.
+      state: where to start.
+      n_epochs: epochs to add.
+      chunk: epochs per compiled call (default: a bucketed size, see chunk_size).
+      on_chunk: optional callback(state, history_so_far) after each call.
+
+    Returns:
+      (state, history, stop_reason): history maps "epoch" and each metric name
+      to a list with one entry per completed epoch; stop_reason is None unless
+      the run diverged or stopped early.
+    """
+    chunk = chunk or chunk_size(n_epochs, task.arch)
+    fn = compiled_chunk(task.arch, chunk)
+    data = (task.x_train, task.y_train, task.x_all, task.y_all)
+    names = metric_names(task)
+    history: dict[str, list] = {"epoch": [], **{k: [] for k in names}}
+    stop_at = jnp.int32(int(state.epoch) + n_epochs)
+    while int(state.status) == RUNNING and int(state.epoch) < int(stop_at):
+        start = int(state.epoch)
+        state, m = fn(state, data, stop_at)
+        done = int(np.asarray(m["accepted"]).sum())
+        history["epoch"].extend(range(start + 1, start + done + 1))
+        for k in names:
+            history[k].extend(np.asarray(m[k][:done], dtype=float).tolist())
+        if on_chunk is not None:
+            on_chunk(state, history)
+    return state, history, stop_message(state, history)
+
+
+def stack_states(states: list[TrainState]) -> TrainState:
+    """K states -> one state whose leaves have a leading axis K (for vmap)."""
+    return jax.tree.map(lambda *xs: jnp.stack(xs), *states)
+
+
+def unstack_state(states: TrainState, i: int) -> TrainState:
+    return jax.tree.map(lambda x: x[i], states)
+
+
+def advance_many(task: Task, states: TrainState, n_epochs: int, chunk: int | None = None):
+    """Train K stacked networks (same architecture, any hyper-parameters) together.
+
+    Returns:
+      (states, histories): one history per network, as in `advance`.
+    """
+    k = int(states.epoch.shape[0])
+    chunk = chunk or chunk_size(n_epochs, task.arch)
+    fn = compiled_chunk(task.arch, chunk, k)
+    data = (task.x_train, task.y_train, task.x_all, task.y_all)
+    names = metric_names(task)
+    histories = [{"epoch": [], **{n: [] for n in names}} for _ in range(k)]
+    stop_at = jnp.int32(int(states.epoch.max()) + n_epochs)
+    while np.any((np.asarray(states.status) == RUNNING) & (np.asarray(states.epoch) < int(stop_at))):
+        before = np.asarray(states.epoch)
+        states, m = fn(states, data, stop_at)
+        accepted = np.asarray(m["accepted"])  # (chunk, K)
+        for i, h in enumerate(histories):
+            done = int(accepted[:, i].sum())
+            h["epoch"].extend(range(int(before[i]) + 1, int(before[i]) + done + 1))
+            for n in names:
+                h[n].extend(np.asarray(m[n][:done, i], dtype=float).tolist())
+    return states, histories
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_grad(arch: Arch):
+    graphdef = _graphdef(arch.specs, arch.n_in)
+    return jax.jit(jax.grad(lambda p, reg, x, y: objective(arch, graphdef, p, reg, x, y)))
+
+
+def full_gradient(task: Task, state: TrainState):
+    """Gradient of the training objective on the whole training set (no dropout)."""
+    return _compiled_grad(task.arch)(state.params, state.reg, task.x_train, task.y_train)
