@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -32,7 +32,9 @@ def _leaky_relu(z):
 ACTIVATIONS: dict[str, Activation] = {
     "relu": Activation(jax.nn.relu, r"\max(0, z)", r"[z > 0]"),
     "leaky_relu": Activation(_leaky_relu, r"\max(0.01z, z)", r"1 \text{ if } z \ge 0 \text{ else } 0.01"),
-    "elu": Activation(jax.nn.elu, r"z \text{ if } z>0 \text{ else } e^z-1", r"1 \text{ if } z>0 \text{ else } e^z"),
+    "elu": Activation(
+        jax.nn.elu, r"z \text{ if } z>0 \text{ else } e^z-1", r"1 \text{ if } z>0 \text{ else } e^z"
+    ),
     "gelu": Activation(
         lambda z: jax.nn.gelu(z, approximate=False), r"z\,\Phi(z)", r"\Phi(z) + z\,\varphi(z)"
     ),

@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from playground.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from playground.datasets import DATASETS, FEATURES
@@ -71,7 +72,7 @@ class Config:
     def __post_init__(self):
         validate(self)
 
-    def replace(self, **changes) -> "Config":
+    def replace(self, **changes) -> Config:
         """A copy with `changes` applied and validated."""
         return dataclasses.replace(self, **changes)
 
@@ -168,7 +169,11 @@ def validate(c: Config) -> None:
     for f in c.features:
         _check(f in FEATURES, "features", f"unknown {f!r}; choose from {', '.join(FEATURES)}")
     _check(len(set(c.features)) == len(c.features), "features", "lists a feature twice")
-    _check(isinstance(c.hidden, tuple) and len(c.hidden) <= MAX_LAYERS, "hidden", f"at most {MAX_LAYERS} hidden layers")
+    _check(
+        isinstance(c.hidden, tuple) and len(c.hidden) <= MAX_LAYERS,
+        "hidden",
+        f"at most {MAX_LAYERS} hidden layers",
+    )
     for w in c.hidden:
         _check(
             isinstance(w, int) and 1 <= w <= MAX_NEURONS,
@@ -195,8 +200,10 @@ def validate(c: Config) -> None:
             "softmax needs several outputs: use loss 'ce' or a dataset with more than two classes",
         )
     if c.dataset in DATASETS:
-        kind = "regression" if DATASETS[c.dataset].task == "regression" else (
-            "multiclass" if c.dataset == "blobs" else "binary"
+        kind = (
+            "regression"
+            if DATASETS[c.dataset].task == "regression"
+            else ("multiclass" if c.dataset == "blobs" else "binary")
         )
         _check(
             kind in loss.tasks,

@@ -114,8 +114,7 @@ def _reg_plane(n, noise, rng, n_classes):
 
 
 # (x, y, sign) of TFP's regressGaussian bumps.
-_BUMPS = np.array([[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1],
-                   [4, -2.5, -1]])
+_BUMPS = np.array([[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]])
 
 
 def _reg_gauss(n, noise, rng, n_classes):
@@ -127,17 +126,25 @@ def _reg_gauss(n, noise, rng, n_classes):
     return points, values[np.arange(n), np.argmax(np.abs(values), axis=1)]
 
 
-DATASETS = {spec.name: spec for spec in (
-    DatasetSpec("circle", CLASSIFICATION, "A disc inside a ring.", _circle),
-    DatasetSpec("xor", CLASSIFICATION, "Quadrants labelled by the sign of x1*x2.", _xor),
-    DatasetSpec("gauss", CLASSIFICATION, "Two Gaussian clouds; noise makes them overlap.", _gauss),
-    DatasetSpec("spiral", CLASSIFICATION, "Two interleaved spirals.", _spiral),
-    DatasetSpec("moons", CLASSIFICATION, "Two interleaving half-moons.", _moons),
-    DatasetSpec("blobs", CLASSIFICATION, "Gaussian blobs, one per class, on a circle.", _blobs,
-                uses_n_classes=True),
-    DatasetSpec("reg-plane", REGRESSION, "A tilted plane: the value grows with x1+x2.", _reg_plane),
-    DatasetSpec("reg-gauss", REGRESSION, "Six bumps and dips of opposite sign.", _reg_gauss),
-)}
+DATASETS = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec("circle", CLASSIFICATION, "A disc inside a ring.", _circle),
+        DatasetSpec("xor", CLASSIFICATION, "Quadrants labelled by the sign of x1*x2.", _xor),
+        DatasetSpec("gauss", CLASSIFICATION, "Two Gaussian clouds; noise makes them overlap.", _gauss),
+        DatasetSpec("spiral", CLASSIFICATION, "Two interleaved spirals.", _spiral),
+        DatasetSpec("moons", CLASSIFICATION, "Two interleaving half-moons.", _moons),
+        DatasetSpec(
+            "blobs",
+            CLASSIFICATION,
+            "Gaussian blobs, one per class, on a circle.",
+            _blobs,
+            uses_n_classes=True,
+        ),
+        DatasetSpec("reg-plane", REGRESSION, "A tilted plane: the value grows with x1+x2.", _reg_plane),
+        DatasetSpec("reg-gauss", REGRESSION, "Six bumps and dips of opposite sign.", _reg_gauss),
+    )
+}
 
 # Each maps (x1, x2, xp) to a column; `xp` is numpy or jax.numpy, so the same table
 # runs here and inside jax.jit.
@@ -170,8 +177,7 @@ def map_features(points, features, xp=np):
     """
     unknown = sorted(set(features) - FEATURES.keys())
     if unknown or not features:
-        raise ValueError(f"features must be a non-empty subset of {list(FEATURES)}; "
-                         f"got {list(features)!r}")
+        raise ValueError(f"features must be a non-empty subset of {list(FEATURES)}; got {list(features)!r}")
     x1, x2 = points[:, 0], points[:, 1]
     return xp.stack([fn(x1, x2, xp) for name, fn in FEATURES.items() if name in features], axis=1)
 
@@ -263,22 +269,26 @@ def split(points, labels, train_ratio, seed, task, n_classes):
     points, labels = np.asarray(points, np.float64), np.asarray(labels, np.float64)
     n = len(points)
     if points.shape != (n, 2) or labels.shape != (n,) or n < 2:
-        raise ValueError(f"need points (n, 2) and labels (n,) with n >= 2, got "
-                         f"{points.shape} and {labels.shape}")
+        raise ValueError(
+            f"need points (n, 2) and labels (n,) with n >= 2, got {points.shape} and {labels.shape}"
+        )
     ratio = _check("train_ratio", train_ratio, 0.1, 0.9)
     if task == CLASSIFICATION:
         _check("n_classes", n_classes, 2, 6, integer=True)
         if not np.isin(labels, np.arange(n_classes)).all():
             raise ValueError(f"classification labels must be integers in 0..{n_classes - 1}")
     elif task != REGRESSION or n_classes != 0:
-        raise ValueError(f"task must be {CLASSIFICATION!r} or {REGRESSION!r} (with n_classes 0), "
-                         f"got {task!r} with n_classes {n_classes!r}")
+        raise ValueError(
+            f"task must be {CLASSIFICATION!r} or {REGRESSION!r} (with n_classes 0), "
+            f"got {task!r} with n_classes {n_classes!r}"
+        )
     # A stream apart from generate()'s, so which points are held out does not
     # correlate with how they were drawn from the same seed.
     order = np.random.default_rng([_check("seed", seed, 0, integer=True), 1]).permutation(n)
     n_train = min(max(round(ratio * n), 1), n - 1)
-    arrays = [a[idx].astype(np.float32) for idx in (order[:n_train], order[n_train:])
-              for a in (points, labels)]
+    arrays = [
+        a[idx].astype(np.float32) for idx in (order[:n_train], order[n_train:]) for a in (points, labels)
+    ]
     for a in arrays:
         a.flags.writeable = False  # Data may be shared between reruns and users.
     return Data(arrays[0], arrays[1], arrays[2], arrays[3], task, int(n_classes))
@@ -330,8 +340,10 @@ def _header_order(row, line):
     }
     problems = [f"{kind} {', '.join(items)}" for kind, items in problems.items() if items]
     found = ", ".join(_show(f.strip()) for f in row[:10]) + (", ..." if len(row) > 10 else "")
-    raise DataError(f"line {line}: the header must name exactly the columns x1, x2, label "
-                    f"(any order); found {found} ({'; '.join(problems)})")
+    raise DataError(
+        f"line {line}: the header must name exactly the columns x1, x2, label "
+        f"(any order); found {found} ({'; '.join(problems)})"
+    )
 
 
 def _parse_value(text, line, column):
@@ -380,15 +392,17 @@ def parse_csv(raw, max_bytes=MAX_CSV_BYTES, max_rows=MAX_CSV_ROWS):
                 order = _header_order(row, line)
                 continue
             if len(rows) == max_rows:
-                raise DataError(f"line {line}: the file has more than {max_rows:,} data rows; "
-                                f"the limit is {max_rows:,}")
+                raise DataError(
+                    f"line {line}: the file has more than {max_rows:,} data rows; the limit is {max_rows:,}"
+                )
             if len(row) != len(CSV_COLUMNS):
-                raise DataError(f"line {line}: expected 3 values (x1, x2, label), "
-                                f"found {len(row)}")
+                raise DataError(f"line {line}: expected 3 values (x1, x2, label), found {len(row)}")
             rows.append([_parse_value(row[i], line, c) for i, c in zip(order, CSV_COLUMNS)])
     except csv.Error:
-        raise DataError(f"line {reader.line_num}: the CSV cannot be read there (a field is too "
-                        f"long or its quotes are unbalanced)") from None
+        raise DataError(
+            f"line {reader.line_num}: the CSV cannot be read there (a field is too "
+            f"long or its quotes are unbalanced)"
+        ) from None
     if order is None:
         raise DataError("the file is empty; expected a header x1,x2,label and data rows")
     if len(rows) < 2:
@@ -404,8 +418,7 @@ def parse_csv(raw, max_bytes=MAX_CSV_BYTES, max_rows=MAX_CSV_ROWS):
     else:
         task, n_classes = REGRESSION, 0
     if task == CLASSIFICATION and len(distinct) < 2:
-        raise DataError(f"every label is {distinct[0]:g}; classification needs at least two "
-                        f"different labels")
+        raise DataError(f"every label is {distinct[0]:g}; classification needs at least two different labels")
     return points, labels, task, n_classes
 
 

@@ -14,7 +14,7 @@ example (batch,); the engine averages over examples.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import optax
@@ -72,7 +72,8 @@ LOSSES: dict[str, Loss] = {
         lambda z, y, out: optax.huber_loss(_act(z, out), y, delta=1.0).mean(-1),
         ("linear", "sigmoid", "tanh", "softmax"),
         ("binary", "multiclass", "regression"),
-        r"\frac{1}{K}\sum_k \begin{cases}\frac12 (a_k-y_k)^2 & |a_k-y_k|\le 1\\ |a_k-y_k|-\frac12 & \text{else}\end{cases}",
+        r"\frac{1}{K}\sum_k \begin{cases}\frac12 (a_k-y_k)^2 & |a_k-y_k|\le 1\\"
+        r" |a_k-y_k|-\frac12 & \text{else}\end{cases}",
     ),
 }
 

@@ -9,7 +9,7 @@ parameters (`nnx.split`) and trains the pytree with pure jitted functions.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -121,8 +121,7 @@ def params_to_layers(params) -> list[dict[str, np.ndarray]]:
     """Parameters as [{"kernel": (in, out), "bias": (out,)}, ...], input to output."""
     pure = nnx.to_pure_dict(params)["layers"]
     return [
-        {"kernel": np.asarray(pure[i]["kernel"]), "bias": np.asarray(pure[i]["bias"])}
-        for i in sorted(pure)
+        {"kernel": np.asarray(pure[i]["kernel"]), "bias": np.asarray(pure[i]["bias"])} for i in sorted(pure)
     ]
 
 

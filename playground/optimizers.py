@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 
@@ -48,7 +49,9 @@ OPTIMIZERS: dict[str, Optimizer] = {
         "Nesterov accelerated gradient",
     ),
     "adagrad": Optimizer(
-        optax.adagrad, (("learning_rate", "learning_rate"), ("eps", "eps")), "per-weight rates from summed squared gradients"
+        optax.adagrad,
+        (("learning_rate", "learning_rate"), ("eps", "eps")),
+        "per-weight rates from summed squared gradients",
     ),
     "rmsprop": Optimizer(
         optax.rmsprop,
@@ -93,7 +96,13 @@ def set_hypers(opt_state, config):
     state (one value per network) stays vmapped.
     """
     new = {}
-    for kw, value in hyper_values(config).items():
+    spec = OPTIMIZERS[config.optimizer]
+    if not {kw for _, kw in spec.hypers} <= set(opt_state.hyperparams):
+        raise ValueError(
+            f"this state was not made by {config.optimizer!r}: changing the optimizer needs a reset"
+        )
+    for field, kw in spec.hypers:
         old = opt_state.hyperparams[kw]
-        new[kw] = jnp.broadcast_to(value, jnp.shape(old)).astype(old.dtype)
+        value = np.broadcast_to(np.asarray(getattr(config, field), np.float32), np.shape(old))
+        new[kw] = jnp.asarray(value)  # built on the host: no eager op to compile
     return opt_state._replace(hyperparams={**opt_state.hyperparams, **new})

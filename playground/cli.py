@@ -1,0 +1,176 @@
+"""Command line: `python -m playground train|bench ...`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+from playground.config import Config, ConfigError, from_dict, from_json, set_items
+from playground.datasets import DataError
+
+
+class CliError(Exception):
+    """A user mistake: printed as one line, exit status 2."""
+
+
+def _read(path: str, what: str, binary: bool = False):
+    try:
+        with open(path, "rb" if binary else "r", encoding=None if binary else "utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise CliError(f"cannot read {what} {path!r}: {e}") from None
+
+
+def load_config(args) -> Config:
+    config = from_json(_read(args.config, "config file")) if args.config else Config()
+    return set_items(args.set or [], config)
+
+
+def load_params_json(path: str) -> list:
+    try:
+        doc = json.loads(_read(path, "params file"))
+    except json.JSONDecodeError as e:
+        raise CliError(f"params file {path!r} is not valid JSON: {e}") from None
+    if isinstance(doc, dict) and "params" in doc:  # a whole `train --out` file
+        doc = doc["params"]
+    if not isinstance(doc, dict) or not isinstance(doc.get("layers"), list):
+        raise CliError(f'params file {path!r} must hold {{"layers": [{{"kernel": ..., "bias": ...}}, ...]}}')
+    return doc["layers"]
+
+
+def export(task, state, history, stop_reason) -> dict:
+    """The documented `--out` object: config, data, params, history, stop_reason."""
+    from playground import models
+
+    def rows(a):
+        return np.asarray(a, dtype=float).tolist()
+
+    names = [k for k in history if k != "epoch"]
+    return {
+        "config": task.config.to_dict(),
+        "data": {
+            "train": {"inputs": rows(task.x_train), "targets": rows(task.y_train)},
+            "test": {"inputs": rows(task.x_test), "targets": rows(task.y_test)},
+        },
+        "params": {
+            "layers": [
+                {k: v.tolist() for k, v in layer.items()} for layer in models.params_to_layers(state.params)
+            ]
+        },
+        "history": [
+            {"epoch": e, **{k: history[k][i] for k in names}} for i, e in enumerate(history["epoch"])
+        ],
+        "stop_reason": stop_reason,
+    }
+
+
+def _progress(total: int, start: int, quiet: bool):
+    def show(state, history):
+        if quiet or not history["epoch"]:
+            return
+        done = history["epoch"][-1] - start
+        bar = "#" * int(30 * done / max(total, 1))
+        sys.stderr.write(
+            f"\repoch {history['epoch'][-1]:>7} [{bar:<30}] "
+            f"train {history['train_loss'][-1]:.4f}  test {history['test_loss'][-1]:.4f}"
+        )
+        sys.stderr.flush()
+
+    return show
+
+
+def summary(state, history, stop_reason) -> str:
+    epoch = int(state.epoch)
+    if not history["epoch"]:
+        return f"epoch {epoch}: no training (initial parameters)"
+    parts = [
+        f"epoch {epoch}",
+        f"train loss {history['train_loss'][-1]:.5f}",
+        f"test loss {history['test_loss'][-1]:.5f}",
+    ]
+    if "train_accuracy" in history:
+        parts += [
+            f"train accuracy {100 * history['train_accuracy'][-1]:.1f}%",
+            f"test accuracy {100 * history['test_accuracy'][-1]:.1f}%",
+        ]
+    line = ", ".join(parts)
+    return f"{line} ({stop_reason})" if stop_reason else line
+
+
+def cmd_train(args) -> int:
+    from playground import engine, models
+
+    if args.epochs < 0 or args.epochs > 1_000_000:
+        raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
+    config = load_config(args)
+    csv = _read(args.csv, "CSV file", binary=True) if args.csv else None
+    if csv is not None and config.dataset != "csv":
+        config = config.replace(dataset="csv")
+    engine.enable_compile_cache()
+    task = engine.make_task(config, engine.load_data(config, csv))
+    params = None
+    if args.params_in:
+        template = engine.init_state(task).params
+        try:
+            params = models.layers_to_params(template, load_params_json(args.params_in))
+        except ValueError as e:
+            raise CliError(str(e)) from None
+    state = engine.init_state(task, params)
+    history = {"epoch": [], **{k: [] for k in engine.metric_names(task)}}
+    stop_reason = None
+    if args.epochs:
+        state, history, stop_reason = engine.advance(
+            task, state, args.epochs, on_chunk=_progress(args.epochs, 0, args.quiet)
+        )
+        if not args.quiet:
+            sys.stderr.write("\n")
+    print(summary(state, history, stop_reason))
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8") as f:
+                json.dump(export(task, state, history, stop_reason), f)
+        except OSError as e:
+            raise CliError(f"cannot write {args.out!r}: {e}") from None
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from playground import bench
+
+    result = bench.run(quick=args.quick, progress=None if args.json else sys.stderr)
+    print(json.dumps(result, indent=2) if args.json else bench.format_table(result))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m playground", description="Neural Network Playground engine")
+    sub = p.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train headless and optionally write everything to JSON")
+    t.add_argument("--config", help="config JSON file (fields as in Config)")
+    t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")
+    t.add_argument("--epochs", type=int, default=500)
+    t.add_argument("--params-in", help="start from these parameters (a params object or a train --out file)")
+    t.add_argument("--csv", help="CSV data file with columns x1,x2,label (sets dataset=csv)")
+    t.add_argument("--out", help="write config, data, params, history and stop_reason as JSON")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=cmd_train)
+    b = sub.add_parser("bench", help="measure the engine (see README)")
+    b.add_argument("--json", action="store_true", help="print one JSON object")
+    b.add_argument("--quick", action="store_true", help="fewer repetitions (for tests)")
+    b.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, ConfigError, DataError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+__all__ = ["main", "export", "from_dict"]
