@@ -71,6 +71,8 @@ class Config:
 
     def __post_init__(self):
         validate(self)
+        # Inputs are always in FEATURES order, whatever order they were given in.
+        object.__setattr__(self, "features", tuple(f for f in FEATURES if f in self.features))
 
     def replace(self, **changes) -> Config:
         """A copy with `changes` applied and validated."""

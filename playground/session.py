@@ -1,0 +1,177 @@
+"""One user's live playground, with no Streamlit in it: the page keeps a Session
+in `st.session_state` and calls these methods; tests call them directly.
+
+A Session owns the config, the data, the training state and the history, and
+decides what a config change means: new data or a new architecture resets the
+weights (with a note saying why); a new learning rate, regularization rate or
+optimizer number is applied to the running state at once, weights kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from playground import engine, grid, models
+from playground.config import Config
+from playground.datasets import Data, data_from_csv
+
+DATA_FIELDS = ("dataset", "n_classes", "n_samples", "noise", "train_ratio", "seed")
+HYPER_FIELDS = (
+    "learning_rate", "momentum", "beta1", "beta2", "rho", "eps", "weight_decay",
+    "l1", "l2", "early_stopping_patience",
+)
+MAX_HISTORY = 20_000  # points kept per metric; older ones are thinned 2:1 beyond it
+TICK_CHUNKS = (1, 16, 64, 256, 1024)  # epochs per live tick: few sizes, few compiles
+
+
+class Session:
+    """A user's experiment: config + data + state + history."""
+
+    def __init__(self, config: Config | None = None, csv: Data | None = None):
+        self.config = config or Config()
+        self.csv = csv  # parsed user data, kept across config changes
+        self.notice: str | None = None
+        self.playing = False
+        self.tick_epochs = 16
+        self._epoch_s: float | None = None  # measured seconds per epoch
+        self._load(self.config)
+
+    # ---- building -------------------------------------------------------------
+    def _load(self, config: Config):
+        data = self.csv if config.dataset == "csv" else None
+        self.task = engine.make_task(config, data if data is not None else engine.load_data(config))
+        self.config = config
+        self.reset()
+
+    def reset(self):
+        """Fresh weights from the config's seed; history cleared."""
+        self.state = engine.init_state(self.task)
+        self.history = {"epoch": [], **{k: [] for k in engine.metric_names(self.task)}}
+        self.stop_reason: str | None = None
+        self._grads = None
+
+    def apply(self, config: Config) -> str | None:
+        """Switch to `config`; returns a note when the weights had to be reset.
+
+        Raises:
+          ConfigError / DataError: the change does not fit the data; nothing changed.
+        """
+        old = self.config
+        if config == old:
+            return None
+        changed = {f.name for f in dataclasses.fields(Config) if getattr(config, f.name) != getattr(old, f.name)}
+        if (config.dropout > 0) == (old.dropout > 0):
+            changed.discard("dropout")  # only the rate moved: a hyper-parameter
+        structural = changed - set(HYPER_FIELDS) - {"dropout"}
+        if not structural:
+            self.config = config
+            self.task = dataclasses.replace(self.task, config=config)
+            self.state = engine.set_hypers(self.state, config)
+            self.stop_reason = engine.stop_message(self.state, None)
+            self.notice = None
+            return None
+        previous = (self.task, self.config)
+        try:
+            self._load(config)
+        except Exception:
+            self.task, self.config = previous
+            raise
+        what = "the data changed" if structural & set(DATA_FIELDS) else "the network changed"
+        self.notice = f"Weights reset: {what} ({', '.join(sorted(structural))})."
+        return self.notice
+
+    def set_csv(self, raw: bytes) -> Data:
+        """Parse an uploaded CSV and switch to it; on error nothing changes.
+
+        Raises:
+          DataError: naming the line and column at fault.
+        """
+        data = data_from_csv(raw, self.config.train_ratio, self.config.seed)
+        old = self.csv
+        self.csv = data
+        try:
+            self._load(self.config.replace(dataset="csv"))
+        except Exception:
+            self.csv = old
+            raise
+        self.notice = f"Loaded {len(data.x_train) + len(data.x_test)} points from the CSV; weights reset."
+        return data
+
+    # ---- training ---------------------------------------------------------------
+    @property
+    def epoch(self) -> int:
+        return int(self.state.epoch)
+
+    @property
+    def running(self) -> bool:
+        return int(self.state.status) == engine.RUNNING
+
+    def step(self, n_epochs: int = 1, chunk: int | None = None) -> int:
+        """Train n_epochs (or until the run stops); returns epochs done."""
+        if not self.running:
+            return 0
+        compiles = engine.compile_count()
+        t = time.perf_counter()
+        self.state, h, reason = engine.advance(self.task, self.state, n_epochs, chunk=chunk)
+        elapsed = time.perf_counter() - t
+        done = len(h["epoch"])
+        if done and engine.compile_count() == compiles:  # a compile is not training time
+            per = elapsed / max(chunk or n_epochs, 1)
+            self._epoch_s = per if self._epoch_s is None else 0.5 * self._epoch_s + 0.5 * per
+        for k, v in h.items():
+            self.history[k].extend(v)
+        self._thin()
+        self._grads = None
+        if reason:
+            self.stop_reason = reason
+            self.playing = False
+        return done
+
+    def tick(self, budget_s: float = 0.08) -> int:
+        """One live redraw's worth of training: as many epochs as fit in budget_s."""
+        if self._epoch_s:
+            fits = [c for c in TICK_CHUNKS if c * self._epoch_s <= budget_s]
+            self.tick_epochs = fits[-1] if fits else 1
+        return self.step(self.tick_epochs, chunk=self.tick_epochs)
+
+    def _thin(self):
+        if len(self.history["epoch"]) > MAX_HISTORY:
+            keep = np.r_[np.arange(0, len(self.history["epoch"]) - 1, 2), len(self.history["epoch"]) - 1]
+            self.history = {k: [v[i] for i in keep] for k, v in self.history.items()}
+
+    # ---- views ------------------------------------------------------------------
+    def layers(self) -> list[dict]:
+        return models.params_to_layers(self.state.params)
+
+    def gradients(self) -> list[dict]:
+        """Full-batch gradient of the objective at the current weights (cached until the next step)."""
+        if self._grads is None:
+            self._grads = models.params_to_layers(engine.full_gradient(self.task, self.state))
+        return self._grads
+
+    def grid(self, n: int = 40) -> dict:
+        return grid.evaluate_grid(self.task, self.state.params, n)
+
+    def metrics(self) -> dict:
+        """Latest metrics (empty before the first epoch) and the parameter count."""
+        last = {k: v[-1] for k, v in self.history.items() if v}
+        last["parameters"] = sum(layer["kernel"].size + layer["bias"].size for layer in self.layers())
+        return last
+
+    def history_csv(self) -> str:
+        keys = list(self.history)
+        rows = zip(*(self.history[k] for k in keys))
+        return "\n".join([",".join(keys), *(",".join(f"{v:.8g}" for v in r) for r in rows)]) + "\n"
+
+    def data_csv(self) -> str:
+        d = self.task.data
+        lines = ["x1,x2,label"]  # the upload format, so a download re-uploads as is
+        for xs, ys in ((d.x_train, d.y_train), (d.x_test, d.y_test)):
+            lines += [f"{x[0]:.7g},{x[1]:.7g},{y:.7g}" for x, y in zip(xs, ys)]
+        return "\n".join(lines) + "\n"
+
+    def params_json(self) -> dict:
+        return {"layers": [{k: v.tolist() for k, v in layer.items()} for layer in self.layers()]}

@@ -1,0 +1,156 @@
+"""What the pages need besides figures, kept out of them so they stay thin and
+testable: widget <-> config mapping, lesson-link hiding, dependent choices.
+No Streamlit here: `state` arguments are plain mappings (st.session_state is one).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from playground import engine, losses
+from playground.config import CHOICES, RANGES, Config, from_query
+from playground.datasets import DATASETS, generate
+from playground.optimizers import OPTIMIZERS
+
+GRID = 50  # grid points per side for the heatmaps
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+REGULARIZATION = ("none", "L1", "L2", "L1 + L2")
+# Widgets that map to config fields one to one, plus the two that share l1/l2.
+WIDGET_FIELDS = (
+    "learning_rate", "activation", "optimizer", "regularization", "reg_rate", "loss", "output_activation",
+    "init", "gd_variant", "batch_size", "activations", "momentum", "beta1", "beta2", "rho", "eps",
+    "weight_decay", "dropout", "early_stopping_patience", "dataset", "n_classes", "train_ratio", "noise",
+    "n_samples", "seed", "features",
+)
+
+
+def config_from_query(query: dict) -> tuple[Config, list[str]]:
+    """A config from URL query parameters; warnings name each ignored value."""
+    return from_query(query)
+
+
+def hidden_controls(query: dict) -> set[str]:
+    """Fields a lesson link hides: `?learning_rate_hide=1` hides the learning rate."""
+    return {k[: -len("_hide")] for k in query if k.endswith("_hide") and len(k) < 64}
+
+
+def widget_values(c: Config) -> dict:
+    """The value each widget shows for a config."""
+    values = {f: getattr(c, f) for f in WIDGET_FIELDS if hasattr(c, f)}
+    values["features"] = list(c.features)
+    values["activations"] = ",".join(c.activations)
+    reg = ("L1" if c.l1 else "") + (" + " if c.l1 and c.l2 else "") + ("L2" if c.l2 else "")
+    values["regularization"] = reg or "none"
+    values["reg_rate"] = c.l1 or c.l2
+    return values
+
+
+def widget_to_config(values: dict) -> dict:
+    """Config fields from widget values (the inverse of widget_values)."""
+    d = {k: v for k, v in values.items() if k not in ("regularization", "reg_rate")}
+    if "features" in d:
+        d["features"] = tuple(d["features"] or ())
+    if "regularization" in values:
+        kind, rate = values["regularization"], float(values.get("reg_rate") or 0.0)
+        d["l1"] = rate if "L1" in kind else 0.0
+        d["l2"] = rate if "L2" in kind else 0.0
+    return d
+
+
+def options(field: str, c: Config) -> list:
+    """Choices for a slider, always including the config's current value."""
+    base = {"learning_rate": LEARNING_RATES, "reg_rate": REG_RATES}[field]
+    return sorted({*base, getattr(c, field)})
+
+
+def data_kind(session, dataset: str | None) -> str:
+    """'binary', 'multiclass' or 'regression' for a dataset name."""
+    dataset = dataset or session.config.dataset
+    if dataset == "csv":
+        data = session.csv or session.task.data
+        return losses.task_kind(data.task, data.n_classes)
+    if DATASETS[dataset].task == "regression":
+        return "regression"
+    return "multiclass" if dataset == "blobs" else "binary"
+
+
+def loss_choices(session, dataset: str | None) -> list[str]:
+    kind = data_kind(session, dataset)
+    return [name for name, spec in losses.LOSSES.items() if kind in spec.tasks]
+
+
+def output_choices(loss: str) -> list[str]:
+    return list(losses.LOSSES[loss].outputs)
+
+
+def fix_dependent_choices(state, prefix: str, session) -> None:
+    """Keep loss and output activation valid for the chosen data, before they are read."""
+    kind = data_kind(session, state.get(prefix + "dataset"))
+    choices = loss_choices(session, state.get(prefix + "dataset"))
+    loss = state.get(prefix + "loss", session.config.loss)
+    if loss not in choices:
+        loss = "ce" if kind == "multiclass" else choices[0]
+        state[prefix + "loss"] = loss
+    outs = output_choices(loss)
+    if state.get(prefix + "output_activation") not in outs:
+        state[prefix + "output_activation"] = "sigmoid" if "sigmoid" in outs and kind == "binary" else outs[0]
+
+
+def optimizer_fields(c: Config) -> tuple[str, ...]:
+    return OPTIMIZERS[c.optimizer].fields
+
+
+def bounds(field: str) -> dict:
+    lo, hi = RANGES[field]
+    return {"min_value": float(lo), "max_value": float(hi)}
+
+
+def edit_layers(c: Config, op: str, layer: int | None = None) -> dict:
+    """Config changes for the +/- layer and neuron buttons (within the caps)."""
+    hidden = list(c.hidden)
+    if op == "add_layer" and len(hidden) < 8:
+        hidden.append(hidden[-1] if hidden else 4)
+    elif op == "del_layer" and hidden:
+        hidden.pop()
+    elif op == "add_neuron" and hidden[layer] < 32:
+        hidden[layer] += 1
+    elif op == "del_neuron" and hidden[layer] > 1:
+        hidden[layer] -= 1
+    acts = c.layer_activations()
+    activations = tuple((list(acts) + [c.activation] * 8)[: len(hidden)]) if c.activations else ()
+    return {"hidden": tuple(hidden), "activations": activations}
+
+
+@functools.lru_cache(maxsize=1)
+def thumbnails() -> dict:
+    """A small picture of every built-in dataset (the same for every user)."""
+    from playground.figures import dataset_thumbnail
+
+    out = {}
+    for name, spec in DATASETS.items():
+        points, labels = generate(name, 200, 0, 0, 3)
+        out[name] = dataset_thumbnail(points, labels, spec.task, 3 if name == "blobs" else 2)
+    return out
+
+
+def status_text(session) -> str:
+    """The 'Epoch N' line with the current losses (markdown)."""
+    m = session.metrics()
+    parts = [f"### Epoch {session.epoch:,}"]
+    if "train_loss" in m:
+        parts.append(f"train loss **{m['train_loss']:.4f}** · test loss **{m['test_loss']:.4f}**")
+    return "  \n".join(parts)
+
+
+def metrics_table(session) -> list[dict]:
+    m = session.metrics()
+    rows = [("parameters", f"{m['parameters']:,}"), ("epochs per redraw", str(session.tick_epochs))]
+    for key in engine.metric_names(session.task):
+        if key in m:
+            value = f"{100 * m[key]:.1f}%" if "accuracy" in key else f"{m[key]:.5f}"
+            rows.append((key.replace("_", " "), value))
+    return [{"metric": k, "value": v} for k, v in rows]
+
+
+__all__ = ["CHOICES"]
