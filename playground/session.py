@@ -31,6 +31,7 @@ class Session:
     """A user's experiment: config + data + state + history."""
 
     def __init__(self, config: Config | None = None, csv: Data | None = None):
+        engine.enable_compile_cache()  # a restarted server starts warm
         self.config = config or Config()
         self.csv = csv  # parsed user data, kept across config changes
         self.notice: str | None = None

@@ -1,0 +1,168 @@
+"""AppTest for the Playground page, and the live-tick logic it calls (Session).
+
+Under AppTest a fragment's run_every never fires, so Play's live loop is
+covered in the browser test; here each at.run() runs the script once.
+"""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground import engine
+from playground.config import Config
+from playground.session import Session
+
+PAGE = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "pages" / "1_Playground.py")
+
+
+def page(query=None):
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def sess(at) -> Session:
+    return at.session_state["pg.session"]
+
+
+def test_default_load_has_no_exception_and_tfp_defaults():
+    at = page()
+    assert not at.exception
+    s = sess(at)
+    assert s.config == Config()
+    assert any("Epoch 0" in m.value for m in at.markdown)
+
+
+def test_step_advances_and_reset_clears():
+    at = page()
+    at.button(key="pg.step").click().run()
+    at.button(key="pg.step").click().run()
+    assert not at.exception
+    s = sess(at)
+    assert s.epoch == 2 and len(s.history["train_loss"]) == 2
+    assert any("Epoch 2" in m.value for m in at.markdown)
+    at.button(key="pg.reset").click().run()
+    assert sess(at).epoch == 0 and sess(at).history["epoch"] == []
+
+
+def test_play_sets_playing_and_pause_stops():
+    at = page()
+    at.button(key="pg.play").click().run()
+    assert at.session_state["pg.playing"] is True and not at.exception
+    assert sess(at).epoch > 0  # the fragment ran one tick during the run
+    at.button(key="pg.play").click().run()
+    assert at.session_state["pg.playing"] is False
+
+
+@pytest.mark.parametrize(
+    "key, value, check",
+    [
+        ("pg.learning_rate", 0.1, lambda c: c.learning_rate == 0.1),
+        ("pg.activation", "relu", lambda c: c.activation == "relu"),
+        ("pg.optimizer", "adam", lambda c: c.optimizer == "adam"),
+        ("pg.regularization", "L2", lambda c: True),
+        ("pg.dataset", "spiral", lambda c: c.dataset == "spiral"),
+        ("pg.dataset", "reg-plane", lambda c: c.dataset == "reg-plane" and c.loss in ("mse", "huber")),
+        ("pg.dataset", "blobs", lambda c: c.dataset == "blobs" and c.loss == "ce"),
+        ("pg.noise", 25, lambda c: c.noise == 25),
+        ("pg.train_ratio", 0.7, lambda c: c.train_ratio == 0.7),
+        ("pg.n_samples", 200, lambda c: c.n_samples == 200),
+        ("pg.gd_variant", "stochastic", lambda c: c.gd_variant == "stochastic"),
+        ("pg.dropout", 0.2, lambda c: c.dropout == 0.2),
+        ("pg.early_stopping_patience", 50, lambda c: c.early_stopping_patience == 50),
+        ("pg.batch_size", 25, lambda c: c.batch_size == 25),
+        ("pg.loss", "mse", lambda c: c.loss == "mse"),
+        ("pg.init", "he", lambda c: c.init == "he"),
+        ("pg.seed", 3, lambda c: c.seed == 3),
+    ],
+)
+def test_every_widget_changes_the_config(key, value, check):
+    at = page()
+    widget = next(w for w in at.main if getattr(w, "key", None) == key)
+    widget.set_value(value).run()
+    assert not at.exception
+    assert check(sess(at).config), sess(at).config
+    assert not [e for e in at.error if "loss" in e.value]  # dependent choices stay valid
+    at.button(key="pg.step").click().run()
+    assert sess(at).epoch == 1 and not at.exception
+
+
+def test_hyper_change_keeps_weights_but_data_change_resets():
+    at = page()
+    for _ in range(3):
+        at.button(key="pg.step").click().run()
+    at.select_slider(key="pg.learning_rate").set_value(0.3).run()
+    assert sess(at).epoch == 3  # weights kept, as TensorFlow Playground does
+    at.slider(key="pg.noise").set_value(10).run()
+    assert sess(at).epoch == 0
+    assert any("Weights reset" in i.value for i in at.info)
+
+
+def test_layer_buttons_change_the_network():
+    at = page()
+    at.button(key="pg.add_layer").click().run()
+    assert sess(at).config.hidden == (4, 2, 2)
+    at.button(key="pg.add0").click().run()
+    assert sess(at).config.hidden == (5, 2, 2)
+    at.button(key="pg.del_layer").click().run()
+    at.button(key="pg.del1").click().run()
+    assert sess(at).config.hidden == (5, 1) and not at.exception
+
+
+def test_query_params_reproduce_an_experiment_and_hide_controls():
+    at = page({"dataset": "xor", "hidden": "3,3", "learning_rate": "0.1", "learning_rate_hide": "1"})
+    assert not at.exception and not at.warning
+    c = sess(at).config
+    assert (c.dataset, c.hidden, c.learning_rate) == ("xor", (3, 3), 0.1)
+    assert not [w for w in at.select_slider if w.key == "pg.learning_rate"]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"n_samples": "1e308"}, "n_samples"),
+        ({"hidden": "4,999"}, "hidden"),
+        ({"activation": "<script>"}, "activation"),
+        ({"learning_rate": "nan"}, "learning_rate"),
+        ({"features": "x" * 5000}, "features"),
+        ({"loss": "ce"}, "output_activation"),
+    ],
+)
+def test_bad_query_params_warn_once_and_fall_back(query, field):
+    at = page(query)
+    assert not at.exception
+    assert len(at.warning) == 1 and field in at.warning[0].value
+    assert sess(at).config == Config()
+
+
+def test_csv_upload_errors_keep_previous_data():
+    s = Session()
+    before = s.task.data
+    with pytest.raises(Exception) as err:
+        s.set_csv(b"x1,x2\n1,2\n")
+    assert "label" in str(err.value)
+    assert s.task.data is before and s.config.dataset == "circle"
+    s.set_csv(b"x1,x2,label\n" + b"".join(f"{i % 7},{i % 5},{i % 2}\n".encode() for i in range(40)))
+    assert s.config.dataset == "csv" and len(s.task.data.x_train) == 20
+
+
+def test_tick_trains_adaptively_and_matches_plain_training():
+    s = Session()
+    total = sum(s.tick(budget_s=0.05) for _ in range(6))
+    assert total == s.epoch > 6
+    ref = engine.init_state(s.task)
+    ref, _, _ = engine.advance(s.task, ref, s.epoch)
+    np.testing.assert_allclose(s.layers()[0]["kernel"], np.asarray(
+        __import__("playground.models", fromlist=["x"]).params_to_layers(ref.params)[0]["kernel"]), rtol=1e-5)
+
+
+def test_divergence_pauses_with_message_and_keeps_finite_weights():
+    s = Session(Config(dataset="reg-plane", loss="mse", output_activation="linear", learning_rate=10.0,
+                       hidden=(8, 8), activation="relu", init="he", gd_variant="batch"))
+    s.playing = True
+    for _ in range(20):
+        s.tick()
+    assert not s.running and not s.playing and "diverged" in s.stop_reason
+    assert all(np.all(np.isfinite(layer["kernel"])) for layer in s.layers())
+    assert np.all(np.isfinite(s.history["train_loss"]))
