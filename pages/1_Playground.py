@@ -61,6 +61,10 @@ def change_layers(op, layer=None):
         st.session_state[K + "error"] = str(e)
 
 
+def chart(fig, name):
+    st.plotly_chart(fig, key=K + "chart." + name, width="stretch", config=figures.PLOTLY_CONFIG)
+
+
 def set_playing(flag):
     st.session_state[K + "playing"] = flag and s.running
 
@@ -275,29 +279,16 @@ with right:
         grid = s.grid(ui.GRID)
         with net_col:
             show = st.segmented_control("Edges", ["weights", "gradients"], default="weights", key=K + "edges")
-            st.plotly_chart(
-                figures.network_figure(
-                    s.task,
-                    grid,
-                    s.layers(),
-                    s.gradients() if show == "gradients" else None,
-                    show=show or "weights",
-                ),
-                key=K + "chart.net",
-                width="stretch",
-            )
-            st.plotly_chart(figures.weights_figure(s.layers()), key=K + "chart.hist", width="stretch")
+            grads = s.gradients() if show == "gradients" else None
+            chart(figures.network_figure(s.task, grid, s.layers(), grads, show=show or "weights"), "net")
+            chart(figures.weights_figure(s.layers()), "hist")
         with out_col:
             t1, t2, t3 = st.columns(3)
             test = t1.toggle("Show test data", key=K + "show_test")
             disc = t2.toggle("Discretize output", key=K + "discretize")
             logy = t3.toggle("Log scale", key=K + "log")
-            st.plotly_chart(
-                figures.output_figure(s.task, grid, show_test=test, discretize=disc),
-                key=K + "chart.out",
-                width="stretch",
-            )
-            st.plotly_chart(figures.loss_figure(s.history, log_y=logy), key=K + "chart.loss", width="stretch")
+            chart(figures.output_figure(s.task, grid, show_test=test, discretize=disc), "out")
+            chart(figures.loss_figure(s.history, log_y=logy), "loss")
             st.dataframe(ui.metrics_table(s), hide_index=True, width="stretch")
 
     live()

@@ -148,6 +148,15 @@ RELATED = {
 FIELD_TYPES: dict[str, type] = {f.name: f.type for f in dataclasses.fields(Config)}
 
 
+def _preview(value) -> str:
+    """A short, safe rendering of any value for an error message."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return "a number too large"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _check(ok: bool, field: str, message: str):
     if not ok:
         raise ConfigError(field, message)
@@ -158,17 +167,16 @@ def validate(c: Config) -> None:
     for name, (lo, hi) in RANGES.items():
         v = getattr(c, name)
         kind = int if FIELD_TYPES[name] == "int" else float
-        _check(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and (kind is float or v == int(v)),
-            name,
-            f"must be a {kind.__name__}, got {v!r}",
-        )
-        _check(math.isfinite(v) and lo <= v <= hi, name, f"must be between {lo:g} and {hi:g}, got {v!r}")
+        number = isinstance(v, (int, float)) and not isinstance(v, bool)
+        _check(number and math.isfinite(v), name, f"must be a finite {kind.__name__}, got {_preview(v)}")
+        _check(kind is float or v == int(v), name, f"must be a whole number, got {_preview(v)}")
+        _check(lo <= v <= hi, name, f"must be between {lo:g} and {hi:g}, got {_preview(v)}")
     for name, names in CHOICES.items():
         v = getattr(c, name)
         _check(v in names, name, f"unknown {v!r}; choose one of {', '.join(names)}")
     _check(isinstance(c.features, tuple) and len(c.features) > 0, "features", "choose at least one feature")
     for f in c.features:
+        _check(isinstance(f, str), "features", f"feature names are text, got {_preview(f)}")
         _check(f in FEATURES, "features", f"unknown {f!r}; choose from {', '.join(FEATURES)}")
     _check(len(set(c.features)) == len(c.features), "features", "lists a feature twice")
     _check(
@@ -178,17 +186,18 @@ def validate(c: Config) -> None:
     )
     for w in c.hidden:
         _check(
-            isinstance(w, int) and 1 <= w <= MAX_NEURONS,
+            isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= MAX_NEURONS,
             "hidden",
             f"each layer needs 1 to {MAX_NEURONS} neurons, got {w!r}",
         )
+    _check(isinstance(c.activations, tuple), "activations", "must be a list of activation names")
     _check(
         len(c.activations) in (0, len(c.hidden)),
         "activations",
         f"give one activation per hidden layer ({len(c.hidden)}) or none",
     )
     for a in c.activations:
-        _check(a in ACTIVATIONS, "activations", f"unknown {a!r}; choose from {', '.join(ACTIVATIONS)}")
+        _check(isinstance(a, str) and a in ACTIVATIONS, "activations", f"unknown {a!r}; choose from {', '.join(ACTIVATIONS)}")
     loss = LOSSES[c.loss]
     _check(
         c.output_activation in loss.outputs,
@@ -235,7 +244,7 @@ def parse_value(field: str, raw: Any) -> Any:
             return tuple(_scalar("int" if "int" in kind else "str", x) for x in items)
         return _scalar(kind, raw)
     except (TypeError, ValueError, OverflowError) as e:
-        raise ConfigError(field, f"cannot read {str(raw)[:40]!r} as {kind} ({e})") from None
+        raise ConfigError(field, f"cannot read {_preview(raw)} as {kind} ({e})") from None
 
 
 def _scalar(kind: str, raw):
@@ -271,7 +280,7 @@ def from_dict(d: Mapping[str, Any], base: Config | None = None) -> Config:
 def from_json(text: str) -> Config:
     try:
         d = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:  # JSONDecodeError, and ints too long to read
         raise ConfigError("config", f"not valid JSON ({e})") from None
     return from_dict(d)
 

@@ -455,12 +455,12 @@ def advance_many(task: Task, states: TrainState, n_epochs: int, chunk: int | Non
     while np.any((np.asarray(states.status) == RUNNING) & (np.asarray(states.epoch) < int(stop_at))):
         before = np.asarray(states.epoch)
         states, m = fn(states, data, stop_at)
-        accepted = np.asarray(m["accepted"])  # (chunk, K)
+        accepted = np.asarray(m["accepted"])  # (K, chunk): vmap puts the network axis first
         for i, h in enumerate(histories):
-            done = int(accepted[:, i].sum())
+            done = int(accepted[i].sum())
             h["epoch"].extend(range(int(before[i]) + 1, int(before[i]) + done + 1))
             for n in names:
-                h[n].extend(np.asarray(m[n][:done, i], dtype=float).tolist())
+                h[n].extend(np.asarray(m[n][i, :done], dtype=float).tolist())
     return states, histories
 
 

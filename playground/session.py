@@ -63,7 +63,8 @@ class Session:
         old = self.config
         if config == old:
             return None
-        changed = {f.name for f in dataclasses.fields(Config) if getattr(config, f.name) != getattr(old, f.name)}
+        fields = [f.name for f in dataclasses.fields(Config)]
+        changed = {f for f in fields if getattr(config, f) != getattr(old, f)}
         if (config.dropout > 0) == (old.dropout > 0):
             changed.discard("dropout")  # only the rate moved: a hyper-parameter
         structural = changed - set(HYPER_FIELDS) - {"dropout"}
