@@ -71,7 +71,7 @@ def set_playing(flag):
 
 # ---- run controls and hyper-parameters (top row) -----------------------------------
 playing = st.session_state[K + "playing"]
-top = st.columns([0.7, 0.7, 0.7, 1.3, 1.3, 1.3, 1.3, 1.3])
+top = st.columns([0.9, 0.8, 0.85, 1.3, 1.2, 1.2, 1.2, 1.3])
 top[0].button(
     "Pause" if playing else "Play",
     key=K + "play",

@@ -197,7 +197,8 @@ def validate(c: Config) -> None:
         f"give one activation per hidden layer ({len(c.hidden)}) or none",
     )
     for a in c.activations:
-        _check(isinstance(a, str) and a in ACTIVATIONS, "activations", f"unknown {a!r}; choose from {', '.join(ACTIVATIONS)}")
+        known = isinstance(a, str) and a in ACTIVATIONS
+        _check(known, "activations", f"unknown {_preview(a)}; choose from {', '.join(ACTIVATIONS)}")
     loss = LOSSES[c.loss]
     _check(
         c.output_activation in loss.outputs,

@@ -24,7 +24,7 @@ HYPER_FIELDS = (
     "l1", "l2", "early_stopping_patience",
 )
 MAX_HISTORY = 20_000  # points kept per metric; older ones are thinned 2:1 beyond it
-TICK_CHUNKS = (1, 16, 64, 256, 1024)  # epochs per live tick: few sizes, few compiles
+TICK_CHUNKS = (1, 16, 256, 1024)  # epochs per live tick: few sizes, few compiles
 
 
 class Session:
