@@ -9,6 +9,7 @@ blue positive (class 1), as in TFP's `heatmap.ts`.
 from __future__ import annotations
 
 import numpy as np
+import pandas  # noqa: F401  -- import fully before plotly looks it up from several session threads
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
