@@ -34,6 +34,10 @@ _LABEL_WIDTH = 1.9  # room left of the inputs for feature names
 _EDGE_BINS = 6  # edges drawn as _EDGE_BINS widths x 2 signs line traces
 _EDGE_HOVER_AT = 0.4142  # fraction along an edge; t/(1-t) ~ 1/sqrt(2) avoids shared points
 _TINTS = 5  # confidence levels of a multiclass output plane
+# Each node's heatmap is drawn from at most NODE_CELLS x NODE_CELLS grid points (TFP
+# uses 10 x 10): a 6x8 network has 56 nodes, and 50 x 50 doubles each made the figure
+# 1.8 MB per live redraw; 16 x 16 float32 makes it about 80 KB.
+NODE_CELLS = 16
 
 
 def _rgb(hex_color: str) -> np.ndarray:
@@ -171,6 +175,7 @@ def network_figure(
       one invisible node hover trace.
     """
     n = len(np.asarray(grid["axis"]))
+    sub = _downsample(n, NODE_CELLS)
     cols = _columns(task, grid, layers)
     counts = [c["values"].shape[1] for c in cols]
     sizes = [min(1.0, _COLUMN_CAP / k) for k in counts]
@@ -183,10 +188,11 @@ def network_figure(
     fig = go.Figure(_edges(xs, ys, sizes, layers, grads, show == "gradients" and grads is not None))
     node_x, node_y, node_text, annotations, shapes = [], [], [], [], []
     for c, col in enumerate(cols):
-        s, cell = sizes[c], sizes[c] / n
+        s, cell = sizes[c], sizes[c] / len(sub)
         for j in range(counts[c]):
-            z = col["values"][:, j].reshape(n, n)
-            zmin, zmax = _node_range(z, col["act"])
+            full = col["values"][:, j].reshape(n, n)
+            zmin, zmax = _node_range(full, col["act"])
+            z = full[np.ix_(sub, sub)].astype(np.float32)
             scale_j = [[0, NEUTRAL], [1, CLASS_COLORS[j % 6]]] if col.get("classes") else COLORSCALE
             fig.add_trace(
                 go.Heatmap(
@@ -285,15 +291,27 @@ def output_figure(
     hover = "x1 %{x:.2f}, x2 %{y:.2f}<br>"
     if out.shape[-1] > 1 and not regression:
         z, scale, custom = _class_plane(out, out.shape[-1], act == "softmax", discretize)
-        heat.update(z=z, colorscale=scale, zmin=-0.5, zmax=out.shape[-1] * _TINTS - 0.5, customdata=custom,
-                    hovertemplate=hover + "class %{customdata[0]} (%{customdata[1]:.3f})<extra></extra>")
+        heat.update(
+            z=z.astype(np.int16),
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=out.shape[-1] * _TINTS - 0.5,
+            customdata=custom.astype(np.float32),
+            hovertemplate=hover + "class %{customdata[0]} (%{customdata[1]:.3f})<extra></extra>",
+        )
     else:
         z = out[..., 0]
         lo, hi = (0.0, 1.0) if act == "sigmoid" and not regression else (-r, r)
         if discretize:
             z = np.where(z > (0.0 if regression else decision_threshold(act)), hi, lo)
-        heat.update(z=z, colorscale=COLORSCALE, zmin=lo, zmax=hi, zsmooth=False if discretize else "best",
-                    hovertemplate=hover + "output %{z:.3f}<extra></extra>")
+        heat.update(
+            z=z.astype(np.float32),
+            colorscale=COLORSCALE,
+            zmin=lo,
+            zmax=hi,
+            zsmooth=False if discretize else "best",
+            hovertemplate=hover + "output %{z:.3f}<extra></extra>",
+        )
     fig = go.Figure(go.Heatmap(**heat))
     # White rims as TFP; on a regression plane a value near 0 is nearly white, so grey there.
     sets = [("train", data.x_train, y_train, "#999" if regression else "white")]
@@ -325,7 +343,9 @@ def output_figure(
     return fig
 
 
-MAX_LINE_POINTS = 2000
+# Points drawn per loss line: about one per pixel of a chart column; more only
+# grows every live redraw's payload (4 lines x 2000 doubles was 180 KB).
+MAX_LINE_POINTS = 500
 
 
 def _downsample(n: int, limit: int = MAX_LINE_POINTS) -> np.ndarray:
@@ -362,7 +382,8 @@ def loss_figure(history: dict, log_y: bool = False, uirevision: str = "loss", he
         has_accuracy |= yaxis == "y2"
         fig.add_trace(
             go.Scatter(
-                x=epochs[idx], y=y[idx], name=name, mode="lines", yaxis=yaxis,
+                x=epochs[idx].astype(np.int32), y=y[idx].astype(np.float32), name=name, mode="lines",
+                yaxis=yaxis,
                 line={"color": color, "dash": dash, "width": 1.6}, hovertemplate="%{y:.5g}",
             )
         )  # fmt: skip

@@ -20,11 +20,20 @@ from playground.datasets import Data, data_from_csv
 
 DATA_FIELDS = ("dataset", "n_classes", "n_samples", "noise", "train_ratio", "seed")
 HYPER_FIELDS = (
-    "learning_rate", "momentum", "beta1", "beta2", "rho", "eps", "weight_decay",
-    "l1", "l2", "early_stopping_patience",
+    "learning_rate",
+    "momentum",
+    "beta1",
+    "beta2",
+    "rho",
+    "eps",
+    "weight_decay",
+    "l1",
+    "l2",
+    "early_stopping_patience",
 )
+_clock = time.perf_counter  # a seam for tests
 MAX_HISTORY = 20_000  # points kept per metric; older ones are thinned 2:1 beyond it
-TICK_CHUNKS = (1, 16, 256, 1024)  # epochs per live tick: few sizes, few compiles
+TICK_CHUNKS = engine.CHUNK_SIZES  # epochs per live tick: compiled sizes, 4x apart
 
 
 class Session:
@@ -37,7 +46,7 @@ class Session:
         self.notice: str | None = None
         self.playing = False
         self.tick_epochs = 16
-        self._epoch_s: float | None = None  # measured seconds per epoch
+        self.tick_s: float | None = None  # wall time of the last tick's training
         self._load(self.config)
 
     # ---- building -------------------------------------------------------------
@@ -115,14 +124,8 @@ class Session:
         """Train n_epochs (or until the run stops); returns epochs done."""
         if not self.running:
             return 0
-        compiles = engine.compile_count()
-        t = time.perf_counter()
         self.state, h, reason = engine.advance(self.task, self.state, n_epochs, chunk=chunk)
-        elapsed = time.perf_counter() - t
         done = len(h["epoch"])
-        if done and engine.compile_count() == compiles:  # a compile is not training time
-            per = elapsed / max(chunk or n_epochs, 1)
-            self._epoch_s = per if self._epoch_s is None else 0.5 * self._epoch_s + 0.5 * per
         for k, v in h.items():
             self.history[k].extend(v)
         self._thin()
@@ -133,11 +136,26 @@ class Session:
         return done
 
     def tick(self, budget_s: float = 0.08) -> int:
-        """One live redraw's worth of training: as many epochs as fit in budget_s."""
-        if self._epoch_s:
-            fits = [c for c in TICK_CHUNKS if c * self._epoch_s <= budget_s]
-            self.tick_epochs = fits[-1] if fits else 1
-        return self.step(self.tick_epochs, chunk=self.tick_epochs)
+        """One live redraw's worth of training, sized so it takes about budget_s.
+
+        The size moves one step of TICK_CHUNKS at a time on the wall time of the
+        last tick: up when it took under a quarter of the budget, down when it took
+        over twice the budget. Comparing whole ticks (not an estimate of one epoch's
+        time) keeps the fixed cost of a call, which dominates small chunks on a busy
+        server, from pinning the size at 1; the wide band keeps it from flapping.
+        A tick that compiled says nothing about training speed and is not counted.
+        """
+        i = TICK_CHUNKS.index(self.tick_epochs)
+        compiles, t = engine.compile_count(), _clock()
+        done = self.step(self.tick_epochs, chunk=self.tick_epochs)
+        if done < self.tick_epochs or engine.compile_count() != compiles:
+            return done
+        self.tick_s = _clock() - t
+        if self.tick_s < budget_s / 4 and i + 1 < len(TICK_CHUNKS):
+            self.tick_epochs = TICK_CHUNKS[i + 1]
+        elif self.tick_s > 2 * budget_s and i > 0:
+            self.tick_epochs = TICK_CHUNKS[i - 1]
+        return done
 
     def _thin(self):
         if len(self.history["epoch"]) > MAX_HISTORY:

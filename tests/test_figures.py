@@ -82,9 +82,13 @@ def test_network_has_one_heatmap_per_node_showing_its_grid_column(name):
     n_features = len(task.config.features)
     assert len(heat) == n_features + sum(task.config.hidden) + task.arch.n_out
     columns = [grid["inputs"], *grid["hidden"], grid["output"]]
-    expected = [col[:, j].reshape(N, N) for col in columns for j in range(col.shape[1])]
+    # Nodes are drawn from a coarser grid: the corners and every ~N/NODE_CELLS-th point.
+    sub = np.round(np.linspace(0, N - 1, figures.NODE_CELLS)).astype(int)
+    assert N > figures.NODE_CELLS and sub[0] == 0 and sub[-1] == N - 1
+    expected = [col[:, j].reshape(N, N)[sub][:, sub] for col in columns for j in range(col.shape[1])]
     for trace, z in zip(heat, expected, strict=True):
-        assert np.allclose(np.asarray(trace.z, float), z)
+        assert np.asarray(trace.z).shape == (figures.NODE_CELLS,) * 2
+        assert np.allclose(np.asarray(trace.z, float), z, rtol=1e-6, atol=1e-7)
         assert trace.showscale is False and trace.hoverinfo == "skip"
     assert len(edge_lines(fig)) <= 12
     hover = np.stack([edge_hover(fig).x, edge_hover(fig).y], 1).astype(float)
@@ -251,10 +255,10 @@ def test_loss_figure_downsamples_long_histories():
     h = history(10_000)
     for t in figures.loss_figure(h).data:
         x = np.asarray(t.x)
-        assert len(x) <= 2000 and x[0] == 1 and x[-1] == 10_000
+        assert 400 <= len(x) <= 500 and x[0] == 1 and x[-1] == 10_000
         assert np.all(np.diff(x) > 0)
         key = t.name.replace(" ", "_")
-        assert np.allclose(t.y, np.asarray(h[key])[x.astype(int) - 1])
+        assert np.allclose(t.y, np.asarray(h[key])[x.astype(int) - 1], rtol=1e-6)
 
 
 @pytest.mark.parametrize("h", [{}, {"epoch": [], "train_loss": [], "test_loss": []}])

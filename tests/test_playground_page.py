@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground import engine
+from playground import session as session_module
 from playground.config import Config
 from playground.session import Session
 
@@ -155,6 +156,31 @@ def test_tick_trains_adaptively_and_matches_plain_training():
     ref, _, _ = engine.advance(s.task, ref, s.epoch)
     np.testing.assert_allclose(s.layers()[0]["kernel"], np.asarray(
         __import__("playground.models", fromlist=["x"]).params_to_layers(ref.params)[0]["kernel"]), rtol=1e-5)
+
+
+class FakeClock:
+    """time.perf_counter for session.py: every tick's training 'takes' `per_tick` seconds."""
+
+    def __init__(self, per_tick):
+        self.now, self.per_tick = 0.0, per_tick
+
+    def __call__(self):  # each reading is per_tick after the last, so a start..end span is per_tick
+        self.now += self.per_tick
+        return self.now
+
+
+@pytest.mark.parametrize("per_tick, expected", [(0.013, 1024), (0.5, 1)])
+def test_tick_size_follows_whole_tick_time(monkeypatch, per_tick, expected):
+    """A fixed 13 ms per call (a busy server) must not pin the size at 1: only the tick's own
+    time counts, so it climbs to the top; half a second per tick walks it down to 1."""
+    s = Session(Config(n_samples=40))
+    monkeypatch.setattr(session_module, "_clock", FakeClock(per_tick))
+    sizes = []
+    for _ in range(12):
+        s.tick(budget_s=0.08)
+        sizes.append(s.tick_epochs)
+    assert sizes[-1] == expected
+    assert all(abs(np.log(b / a) / np.log(4)) <= 1 for a, b in zip(sizes, sizes[1:]))  # one step at a time
 
 
 def test_divergence_pauses_with_message_and_keeps_finite_weights():
