@@ -284,11 +284,12 @@ def _backward_step(t: Trace, layer: int, j: int) -> Substep:
     grads.append(rf"\frac{{\partial E}}{{\partial {_sym('b', layer, j + 1)}}} = {num(g['bias'][j])}")
     values.append((f"∂E/∂b({layer})_{j + 1}", g["bias"][j]))
     n_down = t.layers[layer]["kernel"].shape[1] if layer < big_l else 0
+    n_in = len(a_in)
     where = "output" if layer == big_l else f"layer {layer}"
     return Substep(
         "backward", layer, j, f"Backward: {where}, neuron {j + 1} (δ and its incoming gradients)",
         _lines(sym), _lines(numeric + grads),
-        nodes=((layer, j), *((layer + 1, k) for k in range(n_down)), *((layer - 1, i) for i in range(len(a_in)))),
+        nodes=((layer, j), *((layer + 1, k) for k in range(n_down)), *((layer - 1, i) for i in range(n_in))),
         edges=tuple((layer + 1, j, k) for k in range(n_down)),
         grad_edges=tuple((layer, i, j) for i in range(len(la["kernel"]))),
         values=tuple(values),
