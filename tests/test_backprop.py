@@ -214,7 +214,7 @@ def test_multi_output_update_equals_engine_objective_and_optax():
         ("adam", lambda c: optax.adam(c.learning_rate, c.beta1, c.beta2, c.eps), ("mu", "nu")),
         (
             "adamw",
-            lambda c: optax.adamw(c.learning_rate, c.beta1, c.beta2, c.eps, c.weight_decay),
+            lambda c: optax.adamw(c.learning_rate, c.beta1, c.beta2, c.eps, weight_decay=c.weight_decay),
             ("mu", "nu"),
         ),
     ],
