@@ -440,3 +440,47 @@ def to_json_layers(layers) -> dict:
 
 def preset_layers() -> list[dict]:
     return [{k: np.array(v, np.float64) for k, v in la.items()} for la in PRESET_LAYERS]
+
+
+def trace_json(t: Trace) -> dict:
+    """The CLI's `trace --json` object (example 1 of the trace)."""
+    rows = lambda v: np.asarray(v, float)[0].tolist()  # noqa: E731
+    return {
+        "forward": [{"z": rows(z), "a": rows(a)} for z, a in zip(t.z, t.a)],
+        "loss": t.loss,
+        "penalty": t.penalty,
+        "contributions": rows(t.contributions),
+        "deltas": [rows(d) for d in t.deltas],
+        "grads": to_json_layers(t.grads),
+        "updates": to_json_layers(t.updates),
+        "params_after": to_json_layers(t.layers_after),
+        "loss_after": t.loss_after,
+    }
+
+
+def trace_text(t: Trace) -> str:
+    """A readable summary of a trace (the CLI's `trace` without --json)."""
+    fmt = lambda v: " | ".join(" ".join(f"{x:+.6f}" for x in row) for row in np.atleast_2d(v))  # noqa: E731
+    c = t.config
+    lines = [f"network {'-'.join(map(str, t.widths))}, {'/'.join(t.activations)}, loss {c.loss}, "
+             f"optimizer {c.optimizer} (learning rate {c.learning_rate:g})", f"x  {fmt(t.x[0])}"]  # fmt: skip
+    lines.append("1. forward")
+    for i, (z, a) in enumerate(zip(t.z, t.a), 1):
+        lines += [f"   layer {i}  z {fmt(z[0])}", f"            a {fmt(a[0])}"]
+    lines += [
+        "2. error",
+        f"   y  {fmt(t.y[0])}",
+        f"   loss {t.loss:.9f}  (per output {fmt(t.contributions[0])})",
+    ]
+    if c.l1 or c.l2:
+        lines.append(f"   penalty {t.penalty:.9f}, total {t.objective:.9f}")
+    lines.append("3. backward (delta = dL/dz, from the output; dW row i = input i)")
+    for i in range(len(t.deltas), 0, -1):
+        g = t.grads[i - 1]
+        lines += [f"   layer {i}  delta {fmt(t.deltas[i - 1][0])}", f"            dW {fmt(g['kernel'])}",
+                  f"            db {fmt(g['bias'])}"]  # fmt: skip
+    lines.append(f"4. update ({c.optimizer})")
+    for i, la in enumerate(t.layers_after, 1):
+        lines += [f"   layer {i}  W {fmt(la['kernel'])}", f"            b {fmt(la['bias'])}"]
+    lines.append(f"loss on this example: {t.loss:.9f} -> {t.loss_after:.9f}")
+    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Command line: `python -m playground train|bench ...`."""
+"""Command line: `python -m playground train|trace|bench ...`."""
 
 from __future__ import annotations
 
@@ -137,6 +137,23 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _floats(text: str, flag: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise CliError(f"{flag}: expected comma-separated numbers, got {text[:40]!r}") from None
+
+
+def cmd_trace(args) -> int:
+    from playground import backprop
+
+    config = load_config(args)
+    layers = load_params_json(args.params_in)
+    t = backprop.trace(config, layers, _floats(args.x, "--x"), _floats(args.y, "--y"))
+    print(json.dumps(backprop.trace_json(t)) if args.json else backprop.trace_text(t))
+    return 0
+
+
 def cmd_bench(args) -> int:
     from playground import bench
 
@@ -157,6 +174,14 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--out", help="write config, data, params, history and stop_reason as JSON")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_train)
+    r = sub.add_parser("trace", help="every number of one training step on one example (backprop)")
+    r.add_argument("--config", help="config JSON file (fields as in Config)")
+    r.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")
+    r.add_argument("--params-in", required=True, help="parameters (a params object or a train --out file)")
+    r.add_argument("--x", required=True, help="network inputs, one per feature: V1,V2 (negative: --x=-1,2)")
+    r.add_argument("--y", required=True, help="targets, one per output: T1,T2")
+    r.add_argument("--json", action="store_true", help="print one JSON object")
+    r.set_defaults(func=cmd_trace)
     b = sub.add_parser("bench", help="measure the engine (see README)")
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.add_argument("--quick", action="store_true", help="fewer repetitions (for tests)")

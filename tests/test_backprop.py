@@ -3,6 +3,9 @@ differences of an objective built from optax's own losses (float64), the engine'
 training step, optax's optimizer state, and the published numbers of the classic
 worked example (Matt Mazur, "A Step by Step Backpropagation Example")."""
 
+import json
+import pathlib
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -12,7 +15,7 @@ from jax.flatten_util import ravel_pytree
 
 from playground import backprop as bp
 from playground import backprop_steps as bs
-from playground import engine, models
+from playground import cli, engine, models
 from playground.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from playground.config import Config
 from playground.datasets import Data
@@ -311,3 +314,83 @@ def test_bad_input_names_what_is_wrong(kwargs, message):
     args = {"layers": bp.preset_layers(), "x": bp.PRESET_X, "y": bp.PRESET_Y, **kwargs}
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         bp.trace(bp.PRESET_CONFIG, args["layers"], args["x"], args["y"])
+
+
+# ---- the CLI ---------------------------------------------------------------------------------
+PRESET_ARGS = [
+    "--set",
+    "hidden=2",
+    "--set",
+    "activation=sigmoid",
+    "--set",
+    "loss=mse",
+    "--set",
+    "learning_rate=0.5",
+]
+
+
+@pytest.fixture
+def preset_params(tmp_path):
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps(bp.to_json_layers(bp.preset_layers())))
+    return str(f)
+
+
+def test_cli_trace_json_shape_and_values(preset_params, capsys):
+    example = ["--x", "0.05,0.10", "--y", "0.01,0.99", "--json"]
+    assert cli.main(["trace", *PRESET_ARGS, "--params-in", preset_params, *example]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {"forward", "loss", "deltas", "grads", "params_after"} <= set(doc)
+    assert [len(f["z"]) for f in doc["forward"]] == [2, 2] and [len(d) for d in doc["deltas"]] == [2, 2]
+    assert doc["loss"] == pytest.approx(0.298371109, abs=1e-9)
+    assert doc["forward"][1]["a"] == pytest.approx([0.75136507, 0.772928465], abs=1e-8)
+    assert doc["deltas"][1][0] == pytest.approx(0.138498562, abs=1e-9)
+    assert doc["grads"]["layers"][1]["kernel"][0][0] == pytest.approx(0.082167041, abs=1e-9)
+    assert doc["params_after"]["layers"][1]["kernel"][0][0] == pytest.approx(0.35891648, abs=1e-8)
+    # params_after is a params file: it loads back with the CLI's own reader and trains on.
+    f = pathlib.Path(preset_params).with_name("after.json")
+    f.write_text(json.dumps(doc["params_after"]))
+    assert cli.main(["trace", *PRESET_ARGS, "--params-in", str(f), *example]) == 0
+    assert json.loads(capsys.readouterr().out)["loss"] == pytest.approx(doc["loss_after"], rel=1e-12)
+
+
+def test_cli_trace_text_and_train_out_file(tmp_path, capsys):
+    out = tmp_path / "run.json"
+    assert cli.main(["train", "--quiet", "--epochs", "3", "--set", "hidden=3", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert cli.main(["trace", "--set", "hidden=3", "--params-in", str(out), "--x=-0.5,1.5", "--y", "1"]) == 0
+    text = capsys.readouterr().out
+    for word in ("1. forward", "2. error", "3. backward", "4. update", "loss on this example"):
+        assert word in text
+    layers = json.loads(out.read_text())["params"]["layers"]
+    t = bp.trace(Config(hidden=(3,)), layers, [-0.5, 1.5], [1.0])
+    assert f"loss {t.loss:.9f}" in text
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--x", "0.05", "--y", "0.01,0.99"], "x: expected 2 values"),
+        (["--x", "0.05,0.1", "--y", "0.01"], "y: expected 2 values"),
+        (["--x", "a,b", "--y", "0.01,0.99"], "--x: expected comma-separated numbers"),
+        (["--x", "0.05,nan", "--y", "0.01,0.99"], "x: has NaN"),
+        (
+            ["--x", "0.05,0.1", "--y", "0.01,0.99", "--set", "hidden=3"],
+            "params layer 0: kernel has shape (2, 2)",
+        ),
+    ],
+)
+def test_cli_trace_errors_are_one_clear_line(preset_params, args, message, capsys):
+    assert cli.main(["trace", *PRESET_ARGS, "--params-in", preset_params, *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_cli_trace_bad_params_file(tmp_path, capsys):
+    f = tmp_path / "bad.json"
+    f.write_text('{"layers": [{"kernel": [[1, 2]], "bias": [0]}]}')
+    assert cli.main(["trace", "--params-in", str(f), "--x", "1,2", "--y", "1"]) == 2
+    assert "error: params: expected 3 layers" in capsys.readouterr().err
+    f.write_text("[1, 2")
+    assert cli.main(["trace", "--params-in", str(f), "--x", "1,2", "--y", "1"]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
