@@ -224,14 +224,15 @@ PRESETS: dict[str, Preset] = {
 
 
 def preset(name: str, base: Config) -> tuple[Config, list[Contender]]:
-    """The base config (with the preset's data and network) and contenders of a preset."""
+    """The base config (`base`'s data and network, or the preset's, with optimizer settings at
+    their defaults) and the contenders of a preset."""
     if name not in PRESETS:
         raise RaceError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     p = PRESETS[name]
     changes = dict(p.base)
     if "hidden" in changes:
         changes["activations"] = ()  # per-layer activations would not fit the new layers
-    return base.replace(**changes), list(p.contenders)
+    return neutral_base(base).replace(**changes), list(p.contenders)
 
 
 def neutral_base(config: Config) -> Config:
@@ -417,3 +418,19 @@ def epochs_to_reach(history: dict, target: float, key: str = "train_loss") -> in
     values = np.asarray(history.get(key, []), float)
     hit = np.flatnonzero(values <= target)
     return int(history["epoch"][hit[0]]) if hit.size else None
+
+
+def normalize(base: Config, contenders: list[Contender]) -> list[Contender]:
+    """Contenders as the editable table reads them back (every table field set), so a
+    race started from a preset compares equal to the unedited table."""
+    return from_rows(base, to_rows(base, contenders))
+
+
+def task_summary(config: Config) -> str:
+    """One line naming the race's data and network."""
+    layers = "-".join(str(w) for w in (len(config.features), *config.hidden))
+    return (
+        f"{config.dataset}, noise {config.noise:g}, {config.n_samples} points "
+        f"({config.train_ratio:.0%} train), "
+        f"network {layers}-out {config.activation}, loss {config.loss}, seed {config.seed}"
+    )

@@ -1,0 +1,184 @@
+"""Optimizer lab: race optimizers and descent variants on the same data from the same weights."""
+
+import pandas as pd
+import streamlit as st
+
+from playground import figures, grid, landscape, race
+from playground import race_figures as rf
+from playground.config import CHOICES, Config
+
+st.set_page_config(page_title="Optimizer lab · Neural Network Playground", layout="wide")
+K = "lab."  # every session_state key of this page starts with it
+DEFAULT_PRESET = "SGD vs momentum vs Adam"
+
+
+def playground_base() -> Config:
+    """The Playground page's data and network when it has run in this session, else the defaults."""
+    pg = st.session_state.get("pg.session")
+    return race.neutral_base(pg.config if pg is not None else Config())
+
+
+def start(base: Config, contenders: list) -> None:
+    st.session_state[K + "race"] = race.Race(base, race.normalize(base, contenders))
+    st.session_state[K + "playing"] = False
+    st.session_state[K + "table_version"] = st.session_state.get(K + "table_version", -1) + 1
+    st.session_state.pop(K + "error", None)
+
+
+def load_preset() -> None:
+    start(*race.preset(st.session_state[K + "preset"], playground_base()))
+
+
+if K + "race" not in st.session_state:
+    st.session_state[K + "preset"] = DEFAULT_PRESET
+    load_preset()
+r: race.Race = st.session_state[K + "race"]
+st.markdown(
+    "<style>[data-stale='true']{opacity:1 !important; transition:none !important}</style>",
+    unsafe_allow_html=True,
+)
+
+
+def chart(fig, name: str) -> None:
+    st.plotly_chart(fig, key=K + "chart." + name, width="stretch", config=figures.PLOTLY_CONFIG)
+
+
+def set_playing(flag: bool) -> None:
+    st.session_state[K + "playing"] = flag and r.running
+
+
+st.title("Optimizer lab")
+st.caption(
+    "Which optimizer, which batch size, which learning rate, and why? Every contender trains on the same "
+    "data from the same initial weights; contenders with the same compiled shape train together in one "
+    "vmapped call."
+)
+
+# ---- contenders ---------------------------------------------------------------------------
+top = st.columns([2, 3])
+top[0].selectbox("Preset", list(race.PRESETS), key=K + "preset", on_change=load_preset)
+top[1].info(race.PRESETS[st.session_state[K + "preset"]].description)
+st.caption(f"Task: {race.task_summary(r.base)}. Change the data and network on the Playground page, then "
+           "reload a preset.")
+table = st.data_editor(
+    pd.DataFrame(race.to_rows(r.base, r.contenders)),
+    key=f"{K}table{st.session_state[K + 'table_version']}",
+    num_rows="dynamic",
+    width="stretch",
+    column_config={
+        "label": st.column_config.TextColumn("label", help="blank: described from the settings"),
+        "optimizer": st.column_config.SelectboxColumn("optimizer", options=CHOICES["optimizer"]),
+        "gd_variant": st.column_config.SelectboxColumn("descent", options=CHOICES["gd_variant"]),
+        "learning_rate": st.column_config.NumberColumn("learning rate", format="%g"),
+        "batch_size": st.column_config.NumberColumn("batch size", step=1),
+        "early_stopping_patience": st.column_config.NumberColumn("patience (0 = off)", step=1),
+        **{f: st.column_config.NumberColumn(f, format="%g") for f in ("momentum", "beta1", "beta2", "l2")},
+        "dropout": st.column_config.NumberColumn("dropout", format="%g"),
+    },
+)
+try:
+    edited = race.from_rows(r.base, table.to_dict("records"))
+    if edited != r.contenders:
+        r = race.Race(r.base, edited)
+        st.session_state[K + "race"] = r
+        st.session_state[K + "playing"] = False
+    st.session_state.pop(K + "error", None)
+except race.RaceError as e:
+    st.session_state[K + "error"] = f"{e}. The previous contenders are kept."
+if st.session_state.get(K + "error"):
+    st.error(st.session_state[K + "error"])
+
+# ---- run controls ---------------------------------------------------------------------------
+playing = st.session_state[K + "playing"]
+row = st.columns([1, 1, 1, 1.6, 1.2, 3])
+row[0].button(
+    "Pause" if playing else "Play",
+    key=K + "play",
+    type="primary",
+    width="stretch",
+    icon=":material/pause:" if playing else ":material/play_arrow:",
+    on_click=set_playing,
+    args=(not playing,),
+    disabled=not r.running and not playing,
+)
+row[1].button("+10 epochs", key=K + "step", width="stretch", on_click=lambda: r.advance(10, chunk=16),
+              disabled=playing)  # fmt: skip
+row[2].button("Reset", key=K + "reset", width="stretch", icon=":material/restart_alt:",
+              on_click=lambda: (r.reset(), set_playing(False)))  # fmt: skip
+target = row[3].number_input("Target train loss", min_value=1e-6, max_value=1e3, value=0.1, format="%g",
+                             key=K + "target")  # fmt: skip
+log_y = row[4].toggle("Log loss axis", value=True, key=K + "log")
+row[5].caption(f"{len(r.labels)} contenders in {len(r.groups)} compiled group(s); at most "
+               f"{race.MAX_CONTENDERS} contenders and {race.MAX_EPOCHS:,} epochs per race.")
+
+race_tab, land_tab, slice_tab = st.tabs(["Race", "Loss landscape", "Network loss slice"])
+with race_tab:
+
+    @st.fragment(run_every=0.3 if playing else None)
+    def live():
+        if st.session_state[K + "playing"]:
+            r.tick()
+            if not r.running:
+                st.session_state[K + "playing"] = False
+                st.rerun(scope="app")
+        st.markdown(f"### Epoch {r.epoch:,}")
+        stopped = [s if s != "running" else "" for s in (race.STATUS_NAMES[v] for v in r.statuses())]
+        chart(rf.race_loss_figure(r.labels, r.histories, log_y, stopped), "loss")
+        grids = [grid.evaluate_grid(r.task, r.params(i), 32) for i in range(len(r.labels))]
+        chart(rf.boundaries_figure(r.task, grids, r.labels), "boundaries")
+        st.dataframe(r.results(target), hide_index=True, width="stretch")
+        st.caption("Group time: training seconds of the contender's compiled group (compiles excluded); "
+                   "contenders in one group share it.")
+
+    live()
+
+with land_tab:
+    names = list(landscape.FUNCTIONS)
+
+    def reset_start():
+        f = landscape.FUNCTIONS[st.session_state[K + "fn"]]
+        st.session_state[K + "x0"], st.session_state[K + "y0"] = f.start
+        st.session_state[K + "lr_scale"] = f.lr_scale
+
+    if K + "fn" not in st.session_state:
+        st.session_state[K + "fn"] = names[0]
+        reset_start()
+    c = st.columns([2, 1, 1, 1.5, 1.5])
+    name = c[0].selectbox("Function", names, key=K + "fn", on_change=reset_start)
+    fn = landscape.FUNCTIONS[name]
+    x0 = c[1].number_input("start x", min_value=-10.0, max_value=10.0, step=0.1, format="%g", key=K + "x0")
+    y0 = c[2].number_input("start y", min_value=-10.0, max_value=10.0, step=0.1, format="%g", key=K + "y0")
+    steps = c[3].select_slider("Steps", [50, 100, 200, 300, 500, 1000, 2000], value=300, key=K + "steps")
+    scale = c[4].select_slider("Learning-rate scale", sorted({0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
+                               fn.lr_scale}), key=K + "lr_scale")  # fmt: skip
+    st.caption(f"{fn.description} Each contender's optimizer with its learning rate × {scale:g}, on full "
+               "gradients (batch settings do not apply). Press ▶ Play under the plot, or drag the slider.")
+    paths, escaped = landscape.trajectories(name, r.configs, (x0, y0), steps, scale)
+    chart(rf.landscape_figure(fn, landscape.surface(name), paths, r.labels), "landscape")
+    st.dataframe(landscape.path_summary(name, r.labels, paths, escaped), hide_index=True, width="stretch")
+
+with slice_tab:
+    c = st.columns([2, 2, 1, 1])
+    who = c[0].selectbox("Contender", range(len(r.labels)), format_func=lambda i: r.labels[i], key=K + "who")
+    who = who if who is not None and who < len(r.labels) else 0
+    mode = c[1].radio("Directions", landscape.DIRECTIONS, horizontal=True, key=K + "dirs")
+    seed = c[2].number_input("Seed", min_value=0, max_value=10_000, value=0, key=K + "dir_seed")
+    n = c[3].select_slider("Grid", [21, 31, 41, 61], value=41, key=K + "slice_n")
+    weights = (0, 1)
+    if mode == landscape.DIRECTIONS[2]:
+        wn = landscape.weight_names(r.params(who))
+        w = st.columns(2)
+        weights = (w[0].selectbox("First weight", range(len(wn)), format_func=wn.__getitem__, key=K + "w1"),
+                   w[1].selectbox("Second weight", range(len(wn)), index=1, format_func=wn.__getitem__,
+                                  key=K + "w2"))  # fmt: skip
+    epochs, path = r.path(who)
+    try:
+        view = landscape.network_slice(r.groups[r.group_of[who]].task, r.params(who), epochs, path, mode,
+                                       int(seed), weights, n)  # fmt: skip
+        chart(rf.slice_figure(view["slice"], view["coords"], view["epochs"], r.labels[who],
+                              rf.color(who), view["titles"]), "slice")  # fmt: skip
+        st.caption("Train loss on the plane through the contender's current weights (the star); the line is "
+                   "its weight snapshots, one per live tick, projected onto the plane.")
+    except ValueError as e:
+        st.info(f"{e}.")
+

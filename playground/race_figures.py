@@ -1,0 +1,275 @@
+"""Plotly builders for the Optimizer lab: overlaid race curves, small-multiple decision
+boundaries, test-function contours with animated trajectories, and the network-loss slice.
+
+Pure functions of arrays returning `go.Figure`s (no Streamlit), in figures.py's style.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from playground import figures
+
+# One colour per contender (Okabe-Ito and Tableau hues that stay apart for colour-blind eyes).
+COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#8c564b")
+_LEGEND = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}}
+
+
+def color(i: int) -> str:
+    return COLORS[i % len(COLORS)]
+
+
+def race_loss_figure(
+    labels: list[str],
+    histories: list[dict],
+    log_y: bool = True,
+    stopped: list[str] | None = None,
+    uirevision: str = "race",
+    height: int = 360,
+) -> go.Figure:
+    """Every contender's train loss (solid) and test loss (dashed), one colour each.
+
+    Args:
+      labels: legend names, one per contender.
+      histories: per contender {"epoch": [...], "train_loss": [...], "test_loss": [...]}.
+      log_y: log-scale loss axis.
+      stopped: per contender "" or a reason ("diverged", "early stopped"): an ✕ marks
+        where that run ended.
+
+    Returns:
+      A figure with, per contender, a "LABEL" train trace, a "LABEL (test)" trace and,
+      when stopped, a "LABEL (stopped)" marker.
+    """
+    fig = go.Figure()
+    for i, (name, h) in enumerate(zip(labels, histories)):
+        epochs = np.asarray(h.get("epoch", []), float)
+        idx = figures._downsample(len(epochs))
+        styles = (("train_loss", "", "solid", True), ("test_loss", " (test)", "dash", False))
+        for key, suffix, dash, legend in styles:
+            y = np.asarray(h.get(key, []), float)
+            if len(y) != len(epochs):
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=epochs[idx], y=y[idx], name=name + suffix, legendgroup=name, showlegend=legend,
+                    mode="lines", line={"color": color(i), "dash": dash, "width": 1.8 if legend else 1.4},
+                    hovertemplate=f"{name}{suffix or ' (train)'}<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>",
+                )
+            )  # fmt: skip
+        why = (stopped or [""] * len(labels))[i]
+        if why and len(epochs):
+            fig.add_trace(
+                go.Scatter(
+                    x=[epochs[-1]], y=[h["train_loss"][-1]], name=f"{name} ({why})", legendgroup=name,
+                    showlegend=False, mode="markers", marker={"symbol": "x", "size": 10, "color": color(i)},
+                    hovertemplate=f"{name}: {why} at epoch %{{x}}<extra></extra>",
+                )
+            )  # fmt: skip
+    figures._layout(
+        fig, uirevision, height, hovermode="closest", legend=_LEGEND,
+        margin={"l": 8, "r": 8, "t": 30, "b": 8},
+    )  # fmt: skip
+    fig.add_annotation(
+        text="solid: train loss · dashed: test loss", xref="paper", yref="paper", x=1, y=0.99,
+        xanchor="right", yanchor="top", showarrow=False, font={"size": 10, "color": "#777"},
+    )  # fmt: skip
+    fig.update_xaxes(title_text="epoch", showgrid=False)
+    fig.update_yaxes(title_text="loss", type="log" if log_y else "linear", showgrid=True, gridcolor="#eee")
+    return fig
+
+
+def boundaries_figure(
+    task, grids: list[dict], labels: list[str], columns: int = 4, uirevision: str = "boundaries"
+) -> go.Figure:
+    """Small multiples: each contender's output over the input plane with the training data.
+
+    Args:
+      task: engine.Task (data, output activation) shared by the contenders.
+      grids: per contender `grid.evaluate_grid` output.
+      labels: subplot titles.
+
+    Returns:
+      A figure of ceil(K / columns) rows; per contender the traces of `figures.output_figure`
+      (a heatmap, then the "train" points).
+    """
+    k = len(grids)
+    cols = max(1, min(columns, k))
+    rows = -(-k // cols)
+    titles = [f"<span style='color:{color(i)}'>■</span> {name}" for i, name in enumerate(labels)]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.03,
+                        vertical_spacing=0.12 / rows)  # fmt: skip
+    for i, grid in enumerate(grids):
+        one = figures.output_figure(task, grid)
+        for trace in one.data:
+            if trace.type == "scatter":
+                trace.marker.size = 4
+            fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+    axis = np.asarray(grids[0]["axis"], float) if grids else np.array([-6.0, 6.0])
+    figures._layout(fig, uirevision, 40 + 230 * rows, showlegend=False, hovermode="closest",
+                    margin={"l": 8, "r": 8, "t": 26, "b": 8})  # fmt: skip
+    fig.update_annotations(font={"size": 11, "color": "#444"})
+    fig.update_xaxes(range=[axis[0], axis[-1]], showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[axis[0], axis[-1]], showticklabels=False, showgrid=False, zeroline=False)
+    for i in range(k):
+        suffix = "" if i == 0 else str(i + 1)
+        fig.update_layout({f"yaxis{suffix}": {"scaleanchor": f"x{suffix}", "scaleratio": 1}})
+    return fig
+
+
+def _levels(z: np.ndarray, log: bool, floor: float):
+    """Values to contour: log10(z - floor + small) for steep functions, else z."""
+    if not log:
+        return z, "value"
+    return np.log10(np.maximum(z - floor, 0) + 1e-3), "log10(f − min)"
+
+
+def landscape_figure(
+    fn,
+    surface: dict,
+    paths: np.ndarray,
+    labels: list[str],
+    frames: int = 40,
+    uirevision: str = "landscape",
+    height: int = 520,
+) -> go.Figure:
+    """A test function's contours with each contender's path, animated by a slider and Play.
+
+    Args:
+      fn: the landscape.TestFunction (minima, saddles, log_levels).
+      surface: `landscape.surface` output: "x" (n,), "y" (m,), "z" (m, n).
+      paths: (K, T, 2) positions, the start first.
+      labels: one per path.
+      frames: animation frames (the paths drawn up to evenly spaced steps).
+
+    Returns:
+      A figure whose traces are: the contour, "minimum" markers, then per contender a path
+      line "LABEL" and its current-position marker; `frames` frames update the paths.
+    """
+    z, title = _levels(np.asarray(surface["z"], float), fn.log_levels, fn.min_value)
+    paths = np.asarray(paths, float)
+    steps = paths.shape[1] - 1 if paths.ndim == 3 else 0
+    fig = go.Figure(
+        go.Contour(
+            x=surface["x"], y=surface["y"], z=z, colorscale="Blues_r", ncontours=30, opacity=0.85,
+            contours={"coloring": "heatmap", "showlines": True},
+            line={"width": 0.5, "color": "rgba(0,0,0,0.25)"},
+            colorbar={"title": {"text": title, "side": "right"}, "thickness": 10},
+            hovertemplate="x %{x:.3f}, y %{y:.3f}<br>" + title + " %{z:.3g}<extra></extra>",
+        )
+    )  # fmt: skip
+    marks = [*fn.minima, *fn.saddles]
+    fig.add_trace(
+        go.Scatter(
+            x=[m[0] for m in marks], y=[m[1] for m in marks], mode="markers", name="minimum",
+            marker={"symbol": ["star"] * len(fn.minima) + ["x"] * len(fn.saddles), "size": 13,
+                    "color": "#ffd700", "line": {"color": "#333", "width": 1}},
+            hovertemplate="%{x:.3f}, %{y:.3f}<extra>minimum or saddle</extra>",
+        )
+    )  # fmt: skip
+    cuts = np.unique(np.linspace(0, steps, max(2, min(frames, steps + 1))).round().astype(int))
+
+    def path_traces(t: int) -> list[go.Scatter]:
+        out = []
+        for i, name in enumerate(labels):
+            p = paths[i, : t + 1]
+            out.append(go.Scatter(
+                x=p[:, 0], y=p[:, 1], mode="lines", name=name, legendgroup=name,
+                line={"color": color(i), "width": 2},
+                hovertemplate=f"{name}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
+            ))  # fmt: skip
+            out.append(go.Scatter(
+                x=p[-1:, 0], y=p[-1:, 1], mode="markers", name=f"{name} now", legendgroup=name,
+                showlegend=False,
+                marker={"color": color(i), "size": 9, "line": {"color": "white", "width": 1}},
+                hovertemplate=f"{name} at step {t}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
+            ))  # fmt: skip
+        return out
+
+    for trace in path_traces(int(cuts[-1])):
+        fig.add_trace(trace)
+    first = 2  # path traces start after the contour and the minima
+    indices = list(range(first, first + 2 * len(labels)))
+    fig.frames = [go.Frame(data=path_traces(int(t)), traces=indices, name=str(int(t))) for t in cuts]
+    slider = {
+        "active": len(cuts) - 1, "x": 0.1, "len": 0.9, "y": -0.02, "yanchor": "top",
+        "currentvalue": {"prefix": "step ", "font": {"size": 11}}, "pad": {"t": 4},
+        "steps": [{"label": str(int(t)), "method": "animate",
+                   "args": [[str(int(t))], {"mode": "immediate", "frame": {"duration": 0, "redraw": False},
+                                            "transition": {"duration": 0}}]} for t in cuts],
+    }  # fmt: skip
+    play = {
+        "type": "buttons", "showactive": False, "x": 0, "y": -0.02, "xanchor": "left", "yanchor": "top",
+        "pad": {"t": 4, "r": 8},
+        "buttons": [{"label": "▶ Play", "method": "animate",
+                     "args": [None, {"frame": {"duration": 60, "redraw": False}, "fromcurrent": False,
+                                     "transition": {"duration": 0}, "mode": "immediate"}]}],
+    }  # fmt: skip
+    figures._layout(
+        fig, uirevision, height, sliders=[slider], updatemenus=[play], hovermode="closest", legend=_LEGEND,
+        margin={"l": 8, "r": 8, "t": 30, "b": 70},
+    )  # fmt: skip
+    fig.update_xaxes(range=list(fn.x_range), title_text="x", showgrid=False, zeroline=False)
+    fig.update_yaxes(range=list(fn.y_range), title_text="y", showgrid=False, zeroline=False,
+                     scaleanchor="x", scaleratio=1)  # fmt: skip
+    return fig
+
+
+def slice_figure(
+    sl: dict,
+    coords: np.ndarray | None = None,
+    epochs: np.ndarray | None = None,
+    label: str = "training path",
+    path_color: str = COLORS[1],
+    axis_titles: tuple[str, str] = ("direction 1", "direction 2"),
+    log: bool = True,
+    uirevision: str = "slice",
+    height: int = 480,
+) -> go.Figure:
+    """The network's loss on a plane through its current weights, with the training path.
+
+    Args:
+      sl: `landscape.loss_slice` output: "a" (n,), "b" (n,), "z" (n, n) rows b.
+      coords: (T, 2) the path projected onto the plane (`landscape.project`), or None.
+      epochs: (T,) the epoch of each path point (hover text).
+
+    Returns:
+      A figure: the contour, a "current weights" marker at the origin and, with coords,
+      the path line named `label`.
+    """
+    z = np.asarray(sl["z"], float)
+    shown = np.log10(np.maximum(z, 1e-8)) if log else z
+    title = "log10 train loss" if log else "train loss"
+    fig = go.Figure(
+        go.Contour(
+            x=sl["a"], y=sl["b"], z=shown, colorscale="Viridis", ncontours=30,
+            contours={"coloring": "heatmap", "showlines": True},
+            line={"width": 0.5, "color": "rgba(0,0,0,0.3)"},
+            colorbar={"title": {"text": title, "side": "right"}, "thickness": 10}, customdata=z,
+            hovertemplate="a %{x:.3f}, b %{y:.3f}<br>train loss %{customdata:.4g}<extra></extra>",
+        )
+    )  # fmt: skip
+    if coords is not None and len(coords):
+        coords = np.asarray(coords, float)
+        text = [f"epoch {int(e)}" for e in (epochs if epochs is not None else range(len(coords)))]
+        fig.add_trace(
+            go.Scatter(
+                x=coords[:, 0], y=coords[:, 1], mode="lines+markers", name=label, text=text,
+                line={"color": path_color, "width": 2}, marker={"size": 5, "color": path_color},
+                hovertemplate="%{text}<br>a %{x:.3f}, b %{y:.3f}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=[0.0], y=[0.0], mode="markers", name="current weights",
+            marker={"symbol": "star", "size": 14, "color": "#ffd700", "line": {"color": "#333", "width": 1}},
+            hovertemplate="current weights<extra></extra>",
+        )
+    )  # fmt: skip
+    figures._layout(fig, uirevision, height, hovermode="closest", legend=_LEGEND,
+                    margin={"l": 8, "r": 8, "t": 30, "b": 8})  # fmt: skip
+    a, b = np.asarray(sl["a"], float), np.asarray(sl["b"], float)
+    fig.update_xaxes(range=[a[0], a[-1]], title_text=axis_titles[0], showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[b[0], b[-1]], title_text=axis_titles[1], showgrid=False, zeroline=False)
+    return fig
