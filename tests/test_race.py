@@ -1,0 +1,239 @@
+"""Races: the vmapped race trains each contender exactly as training it alone does;
+grouping, presets, validation and the results table."""
+
+import jax
+import numpy as np
+import pytest
+
+from playground import engine, models, race
+from playground.config import Config
+
+BASE = race.neutral_base(Config(noise=10, n_samples=200))
+EPOCHS = 12
+
+
+def alone(base: Config, c: race.Contender, epochs: int, data):
+    """A contender trained by itself with engine.advance, with its own optimizer (no run_config)."""
+    task = engine.make_task(c.config(base), data)
+    _, history, _ = engine.advance(task, engine.init_state(task), epochs, chunk=4)
+    return history
+
+
+MIXED = [
+    race.contender("sgd", optimizer="sgd", learning_rate=0.1),
+    race.contender("momentum", optimizer="momentum", learning_rate=0.03, momentum=0.8),
+    race.contender("adam", optimizer="adam", learning_rate=0.01),
+    race.contender("adam l2", optimizer="adam", learning_rate=0.02, l2=0.01),
+    race.contender("rmsprop", optimizer="rmsprop", learning_rate=0.01),
+    race.contender("batch", optimizer="sgd", learning_rate=0.3, gd_variant="batch"),
+    race.contender("stochastic", optimizer="sgd", learning_rate=0.01, gd_variant="stochastic"),
+    race.contender("dropout", optimizer="momentum", learning_rate=0.03, dropout=0.2),
+]
+
+
+@pytest.fixture(scope="module")
+def mixed_race():
+    r = race.Race(BASE, MIXED)
+    r.advance(EPOCHS, chunk=4)
+    return r
+
+
+def test_race_curves_match_each_contender_trained_alone(mixed_race):
+    r = mixed_race
+    for i, c in enumerate(MIXED):
+        h = alone(BASE, c, EPOCHS, r.data)
+        assert r.histories[i]["epoch"] == h["epoch"] == list(range(1, EPOCHS + 1)), c.label
+        for key in engine.metric_names(r.task):
+            np.testing.assert_allclose(r.histories[i][key], h[key], rtol=2e-5, atol=1e-6, err_msg=c.label)
+    # and they did differ from one another
+    finals = {round(h["train_loss"][-1], 6) for h in r.histories}
+    assert len(finals) == len(MIXED)
+
+
+def test_all_contenders_start_from_the_same_weights(mixed_race):
+    r = mixed_race
+    task = engine.make_task(BASE, r.data)
+    expected = np.asarray(jax.flatten_util.ravel_pytree(models.build(task.arch.specs, 2, "tfp", 0)[1])[0])
+    for i in range(len(MIXED)):
+        epoch, weights = r.snapshots[i][0]
+        assert epoch == 0
+        np.testing.assert_array_equal(weights, expected)
+
+
+def test_grouping_by_compiled_shape(mixed_race):
+    r = mixed_race
+    groups = [[r.labels[i] for i in g.members] for g in r.groups]
+    # sgd runs as momentum 0 and adam as adamw 0; batch sizes and dropout split groups
+    assert groups == [
+        ["sgd", "momentum"],
+        ["adam", "adam l2"],
+        ["rmsprop"],
+        ["batch"],
+        ["stochastic"],
+        ["dropout"],
+    ]
+    assert [g.task.arch.batch for g in r.groups] == [10, 10, 10, 100, 1, 10]
+    kinds = [g.task.arch.optimizer for g in r.groups]
+    assert kinds == ["momentum", "adamw", "rmsprop", "momentum", "momentum", "momentum"]
+
+
+def test_one_compiled_call_per_group_per_chunk(monkeypatch):
+    calls = []
+    real = engine.compiled_chunk
+
+    def counting(arch, n_epochs, n_networks=0):
+        fn = real(arch, n_epochs, n_networks)
+
+        def call(*args):
+            calls.append((arch.optimizer, arch.batch, n_networks))
+            return fn(*args)
+
+        return call
+
+    monkeypatch.setattr(engine, "compiled_chunk", counting)
+    r = race.Race(BASE, MIXED[:4] + MIXED[5:6])
+    assert len(r.groups) == 3
+    r.advance(8, chunk=8)
+    assert sorted(calls) == sorted([("momentum", 10, 2), ("adamw", 10, 2), ("momentum", 100, 1)])
+    calls.clear()
+    r.advance(16, chunk=8)  # two chunks
+    assert len(calls) == 2 * len(r.groups)
+
+
+@pytest.mark.parametrize("name", list(race.PRESETS))
+def test_every_preset_runs(name):
+    base, contenders = race.preset(name, Config())
+    r = race.Race(base, race.normalize(base, contenders))
+    assert r.labels == [c.label for c in race.PRESETS[name].contenders]
+    r.advance(3, chunk=4)
+    assert r.epoch == 3
+    for h in r.histories:
+        assert len(h["epoch"]) == 3 and np.all(np.isfinite(h["train_loss"]))
+    rows = r.results(0.5)
+    assert [row["contender"] for row in rows] == r.labels
+    assert all(row["status"] == "running" and row["epochs"] == 3 for row in rows)
+
+
+def test_overfitting_preset_shows_train_and_test_loss_parting():
+    base, contenders = race.preset("with and without L2 / dropout", Config())
+    r = race.Race(base, contenders[:1] + contenders[2:3])  # none, L2 0.03
+    r.advance(300, chunk=64)
+    plain, l2 = r.histories
+    assert plain["train_loss"][-1] < 0.01 and plain["test_loss"][-1] > 5 * min(plain["test_loss"])
+    assert l2["test_loss"][-1] < plain["test_loss"][-1] / 3
+
+
+def test_early_stopping_preset_stops_contenders_by_patience():
+    base, contenders = race.preset("early stopping", Config())
+    r = race.Race(base, contenders)
+    r.advance(300, chunk=64)
+    statuses = [race.STATUS_NAMES[s] for s in r.statuses()]
+    assert statuses == ["running", "early stopped", "early stopped"]
+    for i, patience in ((1, 100), (2, 20)):
+        test = np.asarray(r.histories[i]["test_loss"])
+        best = int(np.argmin(test))
+        assert len(test) - 1 - best == patience  # stopped exactly `patience` epochs after its best
+
+
+def test_results_epochs_to_reach_and_status():
+    h = {"epoch": [1, 2, 3, 4], "train_loss": [0.9, 0.5, 0.2, 0.1]}
+    assert race.epochs_to_reach(h, 0.5) == 2 and race.epochs_to_reach(h, 0.15) == 4
+    assert race.epochs_to_reach(h, 0.01) is None
+    r = race.Race(BASE, MIXED[:2])
+    r.advance(20, chunk=16)
+    rows = r.results(0.4)
+    key = "epochs to train loss ≤ 0.4"
+    for row, h in zip(rows, r.histories):
+        hit = [e for e, v in zip(h["epoch"], h["train_loss"]) if v <= 0.4]
+        assert row[key] == (hit[0] if hit else None)
+        assert row["train loss"] == h["train_loss"][-1] and row["best test loss"] == min(h["test_loss"])
+
+
+def test_divergence_is_reported_per_contender():
+    config = Config(
+        dataset="reg-plane", loss="mse", output_activation="linear", hidden=(8, 8), activation="relu"
+    )
+    base = race.neutral_base(config)
+    r = race.Race(
+        base, [race.contender("ok", learning_rate=0.01), race.contender("huge", learning_rate=10.0)]
+    )
+    r.advance(50, chunk=16)
+    assert [race.STATUS_NAMES[s] for s in r.statuses()] == ["running", "diverged"]
+    assert len(r.histories[0]["epoch"]) == 50 and len(r.histories[1]["epoch"]) < 50
+    assert np.all(np.isfinite(r.histories[1]["train_loss"]))
+
+
+def test_epoch_cap(monkeypatch):
+    monkeypatch.setattr(race, "MAX_EPOCHS", 5)
+    r = race.Race(BASE, MIXED[:1])
+    assert r.advance(100, chunk=4) == 5 and r.epoch == 5 and not r.running
+    assert r.advance(10) == 0
+
+
+def test_reset_restores_initial_weights_and_clears_history(mixed_race):
+    r = race.Race(BASE, MIXED[:2])
+    first = [w.copy() for _, w in (s[0] for s in r.snapshots)]
+    r.advance(4, chunk=4)
+    r.reset()
+    assert r.epoch == 0 and all(h["epoch"] == [] for h in r.histories)
+    for i, w in enumerate(first):
+        np.testing.assert_array_equal(r.snapshots[i][0][1], w)
+
+
+# ---- validation -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "contenders, words",
+    [
+        ([], ["1 to 8 contenders", "got 0"]),
+        ([race.contender()] * 9, ["1 to 8 contenders", "got 9"]),
+        (
+            [race.contender("a"), race.contender("b", learning_rate=-1.0)],
+            ["contender 2", "'b'", "learning_rate"],
+        ),
+        ([race.contender(optimizer="lion")], ["contender 1", "optimizer", "lion"]),
+        ([race.contender(dataset="xor")], ["contender 1", "dataset", "not a contender setting"]),
+        ([race.contender("x"), race.contender("x", learning_rate=0.1)], ["contender 2", "'x'", "used twice"]),
+        ([race.contender(batch_size=0)], ["contender 1", "batch_size", "between 1 and 1000"]),
+    ],
+)
+def test_bad_contenders_name_the_contender_and_field(contenders, words):
+    with pytest.raises(race.RaceError) as e:
+        race.Race(BASE, contenders)
+    for w in words:
+        assert w in str(e.value), str(e.value)
+
+
+def test_table_rows_round_trip_and_blank_cells():
+    contenders = race.normalize(BASE, race.PRESETS["SGD vs momentum vs Adam"].contenders)
+    rows = race.to_rows(BASE, contenders)
+    assert race.from_rows(BASE, rows) == contenders
+    rows[1]["learning_rate"] = float("nan")  # a cleared cell takes the base's value
+    rows.append({k: None for k in rows[0]})  # a blank new row is dropped
+    parsed = race.from_rows(BASE, rows)
+    assert len(parsed) == 4 and parsed[1].config(BASE).learning_rate == BASE.learning_rate
+    assert (
+        race.from_rows(BASE, [{"label": None, "learning_rate": "0.5"}])[0].config(BASE).learning_rate == 0.5
+    )
+
+
+@pytest.mark.parametrize(
+    "row, words",
+    [
+        ({"label": "fast", "learning_rate": "fast"}, ["contender 1", "learning_rate", "cannot read 'fast'"]),
+        ({"label": "z", "batch_size": 2.5}, ["contender 1", "batch_size", "whole number"]),
+        ({"label": "z", "gd_variant": "sometimes"}, ["contender 1", "gd_variant", "sometimes"]),
+        ({"label": "z", "dropout": 1.5}, ["contender 1", "dropout", "between 0 and 0.9"]),
+    ],
+)
+def test_bad_table_rows_name_the_row_and_column(row, words):
+    with pytest.raises(race.RaceError) as e:
+        race.from_rows(BASE, [row])
+    for w in words:
+        assert w in str(e.value), str(e.value)
+
+
+def test_describe_names_the_settings():
+    c = BASE.replace(optimizer="adam", learning_rate=0.01, gd_variant="stochastic", l2=0.001, dropout=0.2)
+    assert race.describe(c) == "adam lr 0.01 · stochastic · L2 0.001 · dropout 0.2"
+    assert race.describe(BASE.replace(batch_size=32)) == "sgd lr 0.03 · batch 32"
+    assert race.Race(BASE, [race.contender(batch_size=32)]).labels == ["sgd lr 0.03 · batch 32"]
