@@ -1,0 +1,163 @@
+"""Backprop, step by step: every number of one training step, with the formulas filled in."""
+
+import streamlit as st
+
+from playground import backprop_figures as bf
+from playground import backprop_steps as bs
+from playground import backprop_ui as bu
+from playground.activations import ACTIVATIONS
+from playground.backprop import MAX_REPEAT, repeat
+from playground.figures import PLOTLY_CONFIG
+from playground.optimizers import OPTIMIZERS
+
+st.set_page_config(page_title="Backprop · Neural Network Playground", layout="wide")
+K = "bp."  # every session_state key of this page starts with it
+ss = st.session_state
+DEFAULTS = {"source": bu.SOURCES[0], "shape": "2", "activation": "sigmoid", "loss_output": "mse · sigmoid",
+            "optimizer": "sgd", "learning_rate": 0.5, "index": 0, "playing": False, "ver": 0, "point": 0,
+            "steps_n": 100}  # fmt: skip
+for k, v in DEFAULTS.items():
+    ss.setdefault(K + k, v)
+ss.setdefault(K + "values", bu.preset_values("2"))
+
+
+def preset_config():
+    return bu.preset_config(ss[K + "shape"], ss[K + "loss_output"], activation=ss[K + "activation"],
+                            optimizer=ss[K + "optimizer"], learning_rate=ss[K + "learning_rate"])  # fmt: skip
+
+
+def new_shape():
+    ss[K + "values"] = bu.preset_values(ss[K + "shape"])
+    new_loss()
+
+
+def new_loss():
+    values = ss[K + "values"]
+    ss[K + "values"] = {**values, "y": bu.targets_for(preset_config(), values["y"])}
+    ss[K + "ver"] += 1  # fresh tables showing the new values
+
+
+st.title("Backprop, step by step")
+st.caption("One training step as it is taught: (1) forward propagation, (2) the error, (3) backward "
+           "propagation by the chain rule, (4) the weight update. Real numbers, in float64.")  # fmt: skip
+source = st.radio("Network", bu.SOURCES, key=K + "source", horizontal=True, label_visibility="collapsed")
+
+if source == bu.SOURCES[0]:
+    with st.expander("Network, example, weights and biases (every cell is editable)", expanded=True):
+        row = st.columns(5)
+        row[0].selectbox("Hidden layers", bu.SHAPES, key=K + "shape", on_change=new_shape)
+        row[1].selectbox("Hidden activation", list(ACTIVATIONS), key=K + "activation")
+        row[2].selectbox("Loss · output", bu.LOSS_OUTPUTS, key=K + "loss_output", on_change=new_loss)
+        row[3].selectbox("Optimizer", list(OPTIMIZERS), key=K + "optimizer")
+        row[4].number_input("Learning rate", 1e-4, 10.0, key=K + "learning_rate", format="%g")
+        values, ver = ss[K + "values"], ss[K + "ver"]
+        cols = st.columns([1] + [max(len(la["bias"]), 2) for la in values["layers"]])
+        text = {"value": st.column_config.TextColumn()}
+        ex_df = cols[0].data_editor(bu.example_table(values["x"], values["y"]), key=f"{K}ed{ver}.example",
+                                    column_config=text)  # fmt: skip
+        layer_dfs = []
+        for i, la in enumerate(values["layers"], 1):
+            cols[i].caption(f"layer {i}: w[from, to] and bias")
+            layer_dfs.append(cols[i].data_editor(bu.layer_table(la, i), key=f"{K}ed{ver}.layer{i}"))
+        try:
+            edited = bu.read_preset(ex_df, layer_dfs)
+            if not bu.same_values(edited, values):
+                ss[K + "values"] = edited
+                ss.pop(K + "error", None)
+        except ValueError as e:
+            ss[K + "error"] = f"{e}. The previous values are kept."
+            ss[K + "ver"] += 1  # redraw the tables with the kept values
+            st.rerun()
+    if ss.get(K + "error"):
+        st.error(ss[K + "error"])
+    values = ss[K + "values"]
+    example = bu.Example(preset_config(), values["layers"], values["x"], values["y"], label="preset")
+else:
+    pg = ss.get("pg.session")
+    if pg is None:
+        st.info("No Playground network in this session yet: open the Playground, build or train a network, "
+                "and come back.")  # fmt: skip
+        st.page_link("pages/1_Playground.py", label="Open the Playground", icon="▶️")
+        st.stop()
+    n = len(pg.task.x_train)
+    ss[K + "point"] = min(ss[K + "point"], n - 1)
+    st.number_input(f"Training point (0 to {n - 1})", 0, n - 1, key=K + "point", step=1)
+    example = bu.playground_example(pg, int(ss[K + "point"]))
+    if example.note:
+        st.info(example.note)
+
+key = example.key()
+if ss.get(K + "trace_key") != key:
+    trace = example.trace()
+    ss[K + "trace"], ss[K + "trace_key"], ss[K + "repeat"] = (trace, bs.substeps(trace)), key, None
+trace, steps = ss[K + "trace"]
+ss[K + "index"] = min(ss[K + "index"], len(steps) - 1)
+st.caption(f"{bu.describe(trace.config, trace.widths)} · {example.label}")
+
+
+def go(i):
+    ss[K + "index"] = max(0, min(i, len(steps) - 1))
+
+
+def jump():
+    if ss[K + "phase"]:
+        go(bs.first_of_phase(steps, ss[K + "phase"]))
+
+
+def toggle_play():
+    ss[K + "playing"] = not ss[K + "playing"]
+    if ss[K + "playing"] and ss[K + "index"] >= len(steps) - 1:
+        go(0)
+
+
+playing = ss[K + "playing"]
+st.button("Pause" if playing else "Autoplay", key=K + "play", on_click=toggle_play, width="stretch",
+              icon=":material/pause:" if playing else ":material/play_arrow:")  # fmt: skip
+
+
+@st.fragment(run_every=1.5 if playing else None)
+def walk():
+    if ss[K + "playing"]:
+        if ss[K + "index"] >= len(steps) - 1:
+            ss[K + "playing"] = False
+            st.rerun(scope="app")
+        go(ss[K + "index"] + 1)
+    i = ss[K + "index"]
+    step = steps[i]
+    ss[K + "phase"] = step.phase  # the selector follows the walk
+    top = st.columns([1, 1, 4, 1.6])
+    top[0].button("Previous", key=K + "prev", on_click=go, args=(i - 1,), disabled=i == 0, width="stretch",
+                  icon=":material/skip_previous:")  # fmt: skip
+    top[1].button("Next", key=K + "next", on_click=go, args=(i + 1,), disabled=i == len(steps) - 1,
+                  width="stretch", icon=":material/skip_next:")  # fmt: skip
+    top[2].segmented_control("Phase", bs.PHASES, key=K + "phase", on_change=jump,
+                             label_visibility="collapsed")  # fmt: skip
+    top[3].markdown(f"**Sub-step {i + 1} of {len(steps)}**")
+    left, right = st.columns([1.7, 1])
+    with left:
+        st.markdown(f"**{step.title}**")
+        fig = bf.trace_figure(trace, steps, i)
+        st.plotly_chart(fig, key=K + "net", width="stretch", config=PLOTLY_CONFIG)
+        st.latex(step.symbolic)
+        st.latex(step.numeric)
+    with right:
+        st.markdown("**Every value so far** (newest first)")
+        st.dataframe(bs.table(steps, i)[::-1], hide_index=True, width="stretch", height=560,
+                     column_config={"value": st.column_config.NumberColumn(format="%.8g")})  # fmt: skip
+    if step.phase == "update":
+        after = st.columns([1, 1, 1, 2.5])
+        after[0].metric("Loss before the step", f"{trace.loss:.6f}")
+        change = f"{trace.loss_after - trace.loss:.3g}"
+        after[1].metric("Loss after, same example", f"{trace.loss_after:.6f}", change, delta_color="inverse")
+        n = after[2].number_input("Repeat N steps", 1, MAX_REPEAT, key=K + "steps_n", step=10)
+        if after[2].button("Repeat", key=K + "repeat_go", icon=":material/replay:"):
+            ss[K + "repeat"] = repeat(trace.config, trace.layers, trace.x, trace.y, int(n),
+                                      opt_state=example.opt_state)[0]  # fmt: skip
+        if ss.get(K + "repeat") is not None:
+            losses = ss[K + "repeat"]
+            after[3].caption(f"loss {losses[0]:.6f} → {losses[-1]:.6f} after {len(losses) - 1} steps")
+            fig = bf.repeat_figure(losses)
+            after[3].plotly_chart(fig, key=K + "curve", width="stretch", config=PLOTLY_CONFIG)
+
+
+walk()
