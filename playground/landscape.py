@@ -250,7 +250,8 @@ def _compiled_slice(arch: engine.Arch, n: int):
     unravel = ravel_pytree(template)[1]
 
     def run(theta, d1, d2, span, x, y):
-        axis = jnp.linspace(-span, span, n)
+        half = (n - 1) / 2
+        axis = span * (jnp.arange(n) - half) / half  # exactly 0 in the middle for odd n
 
         def loss_at(a, b):
             per, _ = engine._metrics(arch, graphdef, unravel(theta + a * d1 + b * d2), x, y)
