@@ -1,0 +1,107 @@
+"""The Optimizer lab in a real browser: Play races the contenders live (the fragment's
+run_every only fires in a browser), the curves are drawn, Pause stops, the landscape tab
+draws its animated contour; and the README screenshot. Skips without chromium, like
+tests/test_browser.py, whose fixtures and helpers it reuses."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import (  # noqa: F401  (pytest fixtures are used by name)
+    LOAD_MS,
+    VIEWPORT,
+    browser,
+    epoch,
+    new_page,
+    no_exception,
+    server,
+    wait_epoch,
+    wait_js,
+)
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "optimizer_lab.png"
+PLAY = ".st-key-lab-play button"
+# Points on each contender's train-loss line of the race chart, by name ({} before it is drawn).
+CURVE_POINTS_JS = """(names) => {
+  const size = {f8: 8, f4: 4, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1};
+  const n = (x) => !x ? 0 : (Array.isArray(x) || ArrayBuffer.isView(x)) ? x.length
+    : x.bdata ? Math.floor(atob(x.bdata).length / (size[x.dtype] || 8)) : 0;
+  const out = {};
+  for (const g of document.querySelectorAll('.js-plotly-plot')) {
+    for (const t of (g._fullData || [])) {
+      if (names.includes(t.name) && t.mode === 'lines') out[t.name] = n(t.x);
+    }
+  }
+  return out;
+}"""
+LABELS = ["SGD", "momentum 0.9", "Nesterov 0.9", "Adam"]
+
+
+def wait_label(page, label: str):
+    wait_js(
+        page,
+        f"(label) => {{ const b = document.querySelector('{PLAY}');"
+        " return !!b && b.innerText.trim().endsWith(label); }",
+        label,
+    )
+
+
+def curves_drawn(page, minimum: int) -> bool:
+    points = page.evaluate(CURVE_POINTS_JS, LABELS)
+    return len(points) == len(LABELS) and all(v >= minimum for v in points.values())
+
+
+def test_race_plays_live_draws_curves_and_pauses(new_page, server):  # noqa: F811
+    page = new_page()
+    page.goto(f"{server.url}/Optimizer_lab", wait_until="commit", timeout=LOAD_MS)
+    wait_epoch(page, "e === 0", LOAD_MS)
+    wait_label(page, "Play")
+    no_exception(page)
+
+    page.locator(PLAY).click()
+    wait_label(page, "Pause")
+    n = wait_epoch(page, "e >= 300", timeout=120_000)
+    print(f"\nrace of {len(LABELS)}: epoch {n:,}")
+    wait_js(page, f"() => {{ const p = ({CURVE_POINTS_JS})({LABELS!r}); return Object.keys(p).length === 4"
+            " && Object.values(p).every(v => v > 50); }")  # fmt: skip
+    page.locator(PLAY).click()
+    wait_label(page, "Play")
+    paused = epoch(page)
+    time.sleep(2)
+    assert epoch(page) == paused, "the race went on after Pause"
+    assert curves_drawn(page, 50)
+    # the results table lists every contender
+    table = page.locator('[data-testid="stDataFrame"]').first
+    assert table.count() == 1
+    no_exception(page)
+
+    # README screenshot: the whole main column.
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], min(height, 2600))})
+    time.sleep(2)  # plotly relayouts on resize
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    page.set_viewport_size(VIEWPORT)
+
+    # The landscape tab: a contour with one path per contender, and a Play button for the animation.
+    page.get_by_role("tab", name="Loss landscape").click()
+    wait_js(
+        page,
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(g => (g._fullData || [])"
+        ".some(t => t.type === 'contour') && g.offsetWidth > 0 && g.querySelector('.updatemenu-button'))",
+    )
+    paths = page.evaluate(CURVE_POINTS_JS, LABELS)
+    assert set(paths) == set(LABELS), paths
+    page.locator(".updatemenu-button").first.click()  # play the animation
+    time.sleep(1)
+    shot = Path(tempfile.gettempdir()) / "optimizer_lab_landscape.png"  # for a look, not for the README
+    page.screenshot(path=str(shot), full_page=False)
+    print(f"landscape screenshot: {shot}")
+    no_exception(page)
+    assert not page.errors, page.errors
