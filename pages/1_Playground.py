@@ -27,7 +27,8 @@ def session() -> Session:
 s = session()
 # Keep charts fully drawn while a live redraw is pending (no grey-out flicker).
 st.markdown(
-    "<style>[data-stale='true']{opacity:1 !important; transition:none !important}</style>",
+    "<style>[data-stale='true']{opacity:1 !important; transition:none !important}"
+    ".st-key-pg-features div{flex-wrap:wrap !important; overflow:visible !important}</style>",
     unsafe_allow_html=True,
 )
 hidden = ui.hidden_controls(st.query_params.to_dict())
@@ -61,8 +62,11 @@ def change_layers(op, layer=None):
         st.session_state[K + "error"] = str(e)
 
 
-def chart(fig, name):
-    st.plotly_chart(fig, key=K + "chart." + name, width="stretch", config=figures.PLOTLY_CONFIG)
+def chart(fig, name, width):
+    # Fixed pixel widths, as TensorFlow Playground's: a live redraw remounts each chart, and a
+    # "stretch" chart stays hidden until it has measured its column, so it blinked on every tick.
+    fig.update_layout(width=width)
+    st.plotly_chart(fig, key=K + "chart." + name, width="content", config=figures.PLOTLY_CONFIG)
 
 
 def set_playing(flag):
@@ -280,15 +284,15 @@ with right:
         with net_col:
             show = st.segmented_control("Edges", ["weights", "gradients"], default="weights", key=K + "edges")
             grads = s.gradients() if show == "gradients" else None
-            chart(figures.network_figure(s.task, grid, s.layers(), grads, show=show or "weights"), "net")
-            chart(figures.weights_figure(s.layers()), "hist")
+            chart(figures.network_figure(s.task, grid, s.layers(), grads, show=show or "weights"), "net", 500)
+            chart(figures.weights_figure(s.layers()), "hist", 500)
         with out_col:
             t1, t2, t3 = st.columns(3)
-            test = t1.toggle("Show test data", key=K + "show_test")
-            disc = t2.toggle("Discretize output", key=K + "discretize")
-            logy = t3.toggle("Log scale", key=K + "log")
-            chart(figures.output_figure(s.task, grid, show_test=test, discretize=disc), "out")
-            chart(figures.loss_figure(s.history, log_y=logy), "loss")
+            test = t1.toggle("Test data", key=K + "show_test")
+            disc = t2.toggle("Discretize", key=K + "discretize")
+            logy = t3.toggle("Log loss", key=K + "log")
+            chart(figures.output_figure(s.task, grid, show_test=test, discretize=disc), "out", 400)
+            chart(figures.loss_figure(s.history, log_y=logy), "loss", 400)
             st.dataframe(ui.metrics_table(s), hide_index=True, width="stretch")
 
     live()

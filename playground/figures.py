@@ -388,7 +388,7 @@ def loss_figure(history: dict, log_y: bool = False, uirevision: str = "loss", he
             )
         )  # fmt: skip
     _layout(
-        fig, uirevision, height, hovermode="x unified", margin={"l": 8, "r": 8, "t": 26, "b": 8},
+        fig, uirevision, height, hovermode="x unified", margin={"l": 8, "r": 8, "t": 44, "b": 8},
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 10}},
     )  # fmt: skip
     fig.update_xaxes(title_text="epoch", showgrid=False)

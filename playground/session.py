@@ -47,6 +47,7 @@ class Session:
         self.playing = False
         self.tick_epochs = 16
         self.tick_s: float | None = None  # wall time of the last tick's training
+        self._last_tick: float | None = None  # when the last tick started
         self._load(self.config)
 
     # ---- building -------------------------------------------------------------
@@ -135,25 +136,34 @@ class Session:
             self.playing = False
         return done
 
-    def tick(self, budget_s: float = 0.08) -> int:
-        """One live redraw's worth of training, sized so it takes about budget_s.
+    def tick(self, budget_s: float = 0.08, share: float = 0.25, max_budget_s: float = 0.5) -> int:
+        """One live redraw's worth of training, sized so it takes about its budget.
 
-        The size moves one step of TICK_CHUNKS at a time on the wall time of the
+        The budget is budget_s, or `share` of the time since the previous tick when
+        redraws come slower than planned (a busy server, many users): then each tick
+        trains more, so training keeps its share of the cycle instead of starving
+        behind the fixed cost of drawing (capped at max_budget_s, so Pause still
+        answers promptly).
+
+        The size moves one step of TICK_CHUNKS (4x) at a time on the wall time of the
         last tick: up when it took under a quarter of the budget, down when it took
         over twice the budget. Comparing whole ticks (not an estimate of one epoch's
         time) keeps the fixed cost of a call, which dominates small chunks on a busy
         server, from pinning the size at 1; the wide band keeps it from flapping.
         A tick that compiled says nothing about training speed and is not counted.
         """
+        start = _clock()
+        since, self._last_tick = (start - self._last_tick if self._last_tick else 0.0), start
+        budget = min(max(budget_s, share * since), max_budget_s) if since < 10 else budget_s  # >10 s: paused
         i = TICK_CHUNKS.index(self.tick_epochs)
-        compiles, t = engine.compile_count(), _clock()
+        compiles = engine.compile_count()
         done = self.step(self.tick_epochs, chunk=self.tick_epochs)
         if done < self.tick_epochs or engine.compile_count() != compiles:
             return done
-        self.tick_s = _clock() - t
-        if self.tick_s < budget_s / 4 and i + 1 < len(TICK_CHUNKS):
+        self.tick_s = _clock() - start
+        if self.tick_s < budget / 4 and i + 1 < len(TICK_CHUNKS):
             self.tick_epochs = TICK_CHUNKS[i + 1]
-        elif self.tick_s > 2 * budget_s and i > 0:
+        elif self.tick_s > 2 * budget and i > 0:
             self.tick_epochs = TICK_CHUNKS[i - 1]
         return done
 

@@ -2,7 +2,7 @@
 
 Covers what AppTest cannot: the live fragment that reruns every 0.25 s while playing (Play
 trains, the counter and the charts move, Pause stops them), Step, a hostile link, and ten
-(the ten-session load test is not written yet).
+sessions training at once on one server (the load test: independence, throughput, memory).
 
 Without chromium (or when Playwright cannot start it) these tests skip; with
 PLAYGROUND_REQUIRE_BROWSER=1 (CI) they fail instead.
@@ -143,7 +143,10 @@ def server(browser, tmp_path_factory):
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+             "--server.port", str(port), "--browser.gatherUsageStats", "false",
+             # The watcher unloads an edited module from sys.modules; a page importing it at that
+             # moment fails with KeyError. A served app's files do not change: no watcher.
+             "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     srv = Server(proc, port, log)
@@ -198,6 +201,18 @@ def no_exception(page):
     assert now == 0 and not seen, f"Streamlit exception on {page.url}: {seen}"
 
 
+def wait_js(page, js: str, arg=None, timeout=UI_MS):
+    """Wait until the JS function `js(arg)` returns something truthy and return it.
+
+    A Streamlit exception box ends the wait at once and fails the test with its text.
+    """
+    page.wait_for_function(
+        f"(arg) => (window.__stExceptions || []).length > 0 || ({js})(arg)", arg=arg, timeout=timeout
+    )
+    no_exception(page)
+    return page.evaluate(js, arg)
+
+
 def epoch(page) -> int:
     value = page.evaluate(EPOCH_JS)
     assert value is not None, f"no 'Epoch N' heading on {page.url}"
@@ -210,26 +225,31 @@ def play_button(page):
 
 def wait_button(page, label: str, timeout=UI_MS):
     """Wait until the Play/Pause button says `label` (the rerun after a click has landed)."""
-    page.wait_for_function(
+    wait_js(
+        page,
         "(label) => { const b = document.querySelector('.st-key-pg-play button');"
         " return !!b && b.innerText.trim().endsWith(label); }",
-        arg=label,
-        timeout=timeout,
+        label,
+        timeout,
     )
 
 
-def wait_epoch(page, predicate: str, timeout=UI_MS):
-    """Wait until the shown epoch `e` satisfies the JS expression `predicate`."""
-    page.wait_for_function(f"() => {{ const e = ({EPOCH_JS})(); return e !== null && ({predicate}); }}",
-                           timeout=timeout)  # fmt: skip
+def wait_epoch(page, predicate: str, timeout=UI_MS) -> int:
+    """Wait until the shown epoch `e` satisfies the JS expression `predicate`; returns it."""
+    wait_js(page, f"() => {{ const e = ({EPOCH_JS})(); return e !== null && ({predicate}); }}", None, timeout)
+    return epoch(page)
+
+
+def wait_loaded(page, timeout=LOAD_MS):
+    """The first script run has landed: Epoch 0, all four charts drawn, Play offered."""
+    wait_epoch(page, "e === 0", timeout)
+    wait_js(page, CHARTS_DRAWN_JS, None, timeout)
+    wait_button(page, "Play", timeout)
 
 
 def open_playground(page, base: str, query: str = ""):
     page.goto(f"{base}/Playground{query}", wait_until="commit", timeout=LOAD_MS)
-    page.get_by_role("heading", name="Epoch 0", exact=True).wait_for(timeout=LOAD_MS)
-    page.wait_for_function(CHARTS_DRAWN_JS, timeout=LOAD_MS)
-    wait_button(page, "Play")
-    no_exception(page)
+    wait_loaded(page)
 
 
 def click_play(page):
@@ -238,12 +258,12 @@ def click_play(page):
     wait_button(page, "Pause")
 
 
-def click_pause(page) -> float:
+def click_pause(page, timeout=UI_MS) -> float:
     """Pause; returns seconds until the page shows Play again."""
     wait_button(page, "Pause")
     t = time.monotonic()
     play_button(page).click()
-    wait_button(page, "Play")
+    wait_button(page, "Play", timeout)
     return time.monotonic() - t
 
 
@@ -262,8 +282,7 @@ def test_play_trains_live_and_pause_stops(new_page, server):
     n, waited = epoch(page), time.monotonic() - t
     print(f"\nplaying: epoch {n:,} after {waited:.1f} s")
     assert n > 100
-    page.wait_for_function(f"() => ({LOSS_POINTS_JS})() > 1", timeout=UI_MS)
-    no_exception(page)
+    wait_js(page, f"() => ({LOSS_POINTS_JS})() > 1")
 
     latency = click_pause(page)
     before = epoch(page)
@@ -274,7 +293,7 @@ def test_play_trains_live_and_pause_stops(new_page, server):
     print(f"pause took {latency:.2f} s to show Play; epochs {before:,} -> {paused:,} -> {later:,}")
     assert paused == later, "training went on after Pause"
     assert paused >= n
-    page.wait_for_function(CHARTS_DRAWN_JS, timeout=UI_MS)
+    wait_js(page, CHARTS_DRAWN_JS)
     assert page.evaluate(LOSS_POINTS_JS) > 1
     no_exception(page)
 
@@ -282,7 +301,7 @@ def test_play_trains_live_and_pause_stops(new_page, server):
     # so the window is made as tall as the layout for the shot).
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], min(height, 2400))})
-    page.wait_for_function(CHARTS_DRAWN_JS, timeout=UI_MS)
+    wait_js(page, CHARTS_DRAWN_JS)
     time.sleep(1.5)  # plotly relayouts on resize
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=False)
@@ -297,13 +316,12 @@ def test_step_button(new_page, server):
     open_playground(page, server.url)
     step = page.locator(".st-key-pg-step button")
     step.click()
-    page.get_by_role("heading", name="Epoch 1", exact=True).wait_for()
+    wait_epoch(page, "e === 1")
     step.click()
-    page.get_by_role("heading", name="Epoch 2", exact=True).wait_for()
+    wait_epoch(page, "e === 2")
     time.sleep(1)
     assert epoch(page) == 2
-    page.wait_for_function(f"() => ({LOSS_POINTS_JS})() === 2", timeout=UI_MS)
-    no_exception(page)
+    wait_js(page, f"() => ({LOSS_POINTS_JS})() === 2")  # one point per epoch on the loss chart
 
 
 def test_bad_query_param_warns_and_page_works(new_page, server):
@@ -328,3 +346,100 @@ def test_bad_query_param_warns_and_page_works(new_page, server):
     # The ignored values fell back to the defaults; the URL now carries the valid config.
     query = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
     assert "n_samples" not in query and "activation" not in query, page.url
+
+
+# One round trip per page: with ten pages redrawing on two cores every renderer is busy, and each
+# call into a page (an evaluate, or each of a Playwright click's actionability checks) waits its turn.
+SNAPSHOT_JS = f"""() => {{
+  const input = (key) => {{
+    const el = document.querySelector('.st-key-pg-' + key + ' input');
+    return el && el.value;
+  }};
+  const button = document.querySelector('.st-key-pg-play button');
+  return {{
+    epoch: ({EPOCH_JS})(),
+    button: button ? button.innerText.trim() : '',
+    dataset: input('dataset'),
+    seed: input('seed'),
+    points: ({OUTPUT_POINTS_JS})(),
+    charts: ({CHARTS_DRAWN_JS})(),
+    exceptions: (window.__stExceptions || []).concat(Array.from(
+      document.querySelectorAll('[data-testid="stException"]')).map(e => e.innerText.slice(0, 2000))),
+  }};
+}}"""
+CLICK_PLAY_JS = "() => document.querySelector('.st-key-pg-play button').click()"
+
+
+def snapshot(page) -> dict:
+    snap = page.evaluate(SNAPSHOT_JS)
+    assert not snap["exceptions"], f"Streamlit exception on {page.url}: {snap['exceptions']}"
+    return snap
+
+
+def wait_all(pages, ok, what: str, timeout_s: float = LOAD_MS / 1000) -> list[dict]:
+    """Poll every page's snapshot until `ok(snapshot)` holds on all of them; returns the snapshots."""
+    snaps: list[dict | None] = [None] * len(pages)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        for i, page in enumerate(pages):
+            if snaps[i] is None or not ok(snaps[i]):
+                snaps[i] = snapshot(page)
+        if all(ok(s) for s in snaps):
+            return snaps
+        assert time.monotonic() < deadline, f"not all pages {what} after {timeout_s:.0f} s: {snaps}"
+        time.sleep(0.25)
+
+
+def test_concurrent_sessions(new_page, server):
+    """Ten users training at once: each session keeps its own data and epoch; memory stays bounded."""
+    datasets = ["circle", "xor", "gauss", "spiral"]
+    n_pages, run_s = 10, 8
+    rss_before = server.rss_mb()
+    pages, given = [], []
+    for i in range(n_pages):
+        page = new_page(viewport={"width": 1024, "height": 720})
+        seed, dataset = i + 1, datasets[i % len(datasets)]  # seed 0 / circle are defaults, left out of URLs
+        url = f"{server.url}/Playground?seed={seed}&dataset={dataset}"
+        page.goto(url, wait_until="commit", timeout=LOAD_MS)
+        pages.append(page)
+        given.append((seed, dataset))
+    t = time.monotonic()
+    wait_all(pages, lambda s: s["epoch"] == 0 and s["charts"] and s["button"].endswith("Play"), "loaded")
+    print(f"\n{n_pages} sessions loaded in {time.monotonic() - t:.1f} s")
+    rss_loaded = server.rss_mb()
+
+    t = time.monotonic()
+    for page in pages:
+        page.evaluate(CLICK_PLAY_JS)
+    start = wait_all(pages, lambda s: s["button"].endswith("Pause"), "playing")
+    print(f"all playing {time.monotonic() - t:.1f} s after the first click")
+    t0 = time.monotonic()
+    time.sleep(run_s)
+    # Every session trains: its counter moved past where it stood when its page showed Pause.
+    end = wait_all(pages, lambda s: s["epoch"] > 0, "trained", timeout_s=120)
+    elapsed = time.monotonic() - t0
+    rss_after = server.rss_mb()
+    epochs = [s["epoch"] for s in end]
+    total = sum(epochs) - sum(s["epoch"] for s in start)
+    print(f"epochs per session after {elapsed:.1f} s of play: {epochs}")
+    print(f"  (when each page first showed Pause: {[s['epoch'] for s in start]})")
+    rate = total / elapsed
+    print(f"total {total:,} epochs in {elapsed:.1f} s = {rate:,.0f} epochs/s over {n_pages} sessions")
+    print(f"server RSS: {rss_before:.0f} MB before, {rss_loaded:.0f} MB loaded, {rss_after:.0f} MB after")
+
+    for page, snap, (seed, dataset) in zip(pages, end, given):
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
+        assert query.get("seed") == [str(seed)], page.url
+        assert query.get("dataset", ["circle"]) == [dataset], page.url
+        assert snap["dataset"] == dataset, f"seed={seed}: the dataset box shows {snap['dataset']!r}"
+        assert snap["seed"] == str(seed), f"seed={seed}: the seed box shows {snap['seed']!r}"
+        assert snap["points"], f"seed={seed}: no training points on the output chart"
+    assert len({tuple(s["points"]) for s in end}) == n_pages, "two sessions show the same training data"
+    assert len(set(epochs)) > 1, f"all sessions at the same epoch {epochs}: not independent?"
+    assert rss_after < 3 * 1024, f"server RSS {rss_after:.0f} MB"
+
+    t = time.monotonic()
+    for page in pages:
+        page.evaluate(CLICK_PLAY_JS)  # the button says Pause now
+    wait_all(pages, lambda s: s["button"].endswith("Play"), "paused")
+    print(f"all {n_pages} paused in {time.monotonic() - t:.1f} s")

@@ -169,7 +169,7 @@ class FakeClock:
         return self.now
 
 
-@pytest.mark.parametrize("per_tick, expected", [(0.013, 1024), (0.5, 1)])
+@pytest.mark.parametrize("per_tick, expected", [(0.013, 1024), (2.0, 1)])
 def test_tick_size_follows_whole_tick_time(monkeypatch, per_tick, expected):
     """A fixed 13 ms per call (a busy server) must not pin the size at 1: only the tick's own
     time counts, so it climbs to the top; half a second per tick walks it down to 1."""
@@ -181,6 +181,35 @@ def test_tick_size_follows_whole_tick_time(monkeypatch, per_tick, expected):
         sizes.append(s.tick_epochs)
     assert sizes[-1] == expected
     assert all(abs(np.log(b / a) / np.log(4)) <= 1 for a, b in zip(sizes, sizes[1:]))  # one step at a time
+
+
+class GappyClock:
+    """Training takes `train_s`, and the next tick starts `gap_s` after the last one ended."""
+
+    def __init__(self, train_s, gap_s):
+        self.now, self.steps, self.i = 0.0, (gap_s, train_s), 0  # read at start, then at end
+
+    def __call__(self):
+        self.now += self.steps[self.i % 2]
+        self.i += 1
+        return self.now
+
+
+def test_slow_redraws_give_training_a_share_of_the_cycle(monkeypatch):
+    """Redraws every ~2 s (a loaded server): 30 ms of training per tick is a small share of the
+    cycle, so the size grows to the top; at the nominal budget (80 ms) it would stay put."""
+    s = Session(Config(n_samples=40))
+    for c in session_module.TICK_CHUNKS:  # compile every size first: a compiling tick is not timed
+        s.step(c, chunk=c)
+    monkeypatch.setattr(session_module, "_clock", GappyClock(0.03, 2.0))
+    for _ in range(12):
+        s.tick(budget_s=0.08)
+    assert s.tick_epochs == 1024
+    fast = Session(Config(n_samples=40))
+    monkeypatch.setattr(session_module, "_clock", GappyClock(0.03, 0.05))
+    for _ in range(12):
+        fast.tick(budget_s=0.08)
+    assert fast.tick_epochs == 16  # 30 ms is between 20 ms and 160 ms: no reason to move
 
 
 def test_divergence_pauses_with_message_and_keeps_finite_weights():
