@@ -6,7 +6,7 @@ import streamlit as st
 
 from playground import figures, ui
 from playground.config import ConfigError, from_dict
-from playground.datasets import DATASETS, FEATURES, DataError
+from playground.datasets import DATASETS, DataError
 from playground.session import Session
 
 st.set_page_config(page_title="Playground · Neural Network Playground", layout="wide")
@@ -73,125 +73,30 @@ def set_playing(flag):
     st.session_state[K + "playing"] = flag and s.running
 
 
+def controls(rows):
+    for widget, field, label, kw in rows:
+        control(getattr(st, widget), field, label, on_change=apply_widgets, **kw)
+
+
 # ---- run controls and hyper-parameters (top row) -----------------------------------
 playing = st.session_state[K + "playing"]
 top = st.columns([0.9, 0.8, 0.85, 1.3, 1.2, 1.2, 1.2, 1.3])
-top[0].button(
-    "Pause" if playing else "Play",
-    key=K + "play",
-    type="primary",
-    width="stretch",
-    icon=":material/pause:" if playing else ":material/play_arrow:",
-    on_click=set_playing,
-    args=(not playing,),
-    disabled=not s.running and not playing,
-)
-top[1].button(
-    "Step",
-    key=K + "step",
-    width="stretch",
-    icon=":material/skip_next:",
-    on_click=lambda: s.step(1, chunk=1),
-    disabled=playing,
-)
-top[2].button(
-    "Reset",
-    key=K + "reset",
-    width="stretch",
-    icon=":material/restart_alt:",
-    on_click=lambda: (s.reset(), set_playing(False)),
-)
-with top[3]:
-    control(
-        st.select_slider,
-        "learning_rate",
-        "Learning rate",
-        options=ui.options("learning_rate", s.config),
-        on_change=apply_widgets,
-    )
-with top[4]:
-    control(
-        st.selectbox, "activation", "Activation", options=ui.CHOICES["activation"], on_change=apply_widgets
-    )
-with top[5]:
-    control(st.selectbox, "optimizer", "Optimizer", options=ui.CHOICES["optimizer"], on_change=apply_widgets)
-with top[6]:
-    control(
-        st.selectbox, "regularization", "Regularization", options=ui.REGULARIZATION, on_change=apply_widgets
-    )
-with top[7]:
-    control(
-        st.select_slider, "reg_rate", "Regularization rate", options=ui.REG_RATES, on_change=apply_widgets
-    )
+top[0].button("Pause" if playing else "Play", key=K + "play", type="primary", width="stretch",
+              icon=":material/pause:" if playing else ":material/play_arrow:", on_click=set_playing,
+              args=(not playing,), disabled=not s.running and not playing)
+top[1].button("Step", key=K + "step", width="stretch", icon=":material/skip_next:",
+              on_click=lambda: s.step(1, chunk=1), disabled=playing)
+top[2].button("Reset", key=K + "reset", width="stretch", icon=":material/restart_alt:",
+              on_click=lambda: (s.reset(), set_playing(False)))
+for col, row in zip(top[3:], ui.top_row(s.config)):
+    with col:
+        controls([row])
 
 with st.expander("More settings: loss, optimizer numbers, descent variant, dropout, early stopping"):
     ui.fix_dependent_choices(st.session_state, K, s)
-    cols = st.columns(4)
-    with cols[0]:
-        control(
-            st.selectbox,
-            "loss",
-            "Loss",
-            options=ui.loss_choices(s, st.session_state.get(K + "dataset")),
-            on_change=apply_widgets,
-        )
-        control(
-            st.selectbox,
-            "output_activation",
-            "Output activation",
-            options=ui.output_choices(st.session_state.get(K + "loss", s.config.loss)),
-            on_change=apply_widgets,
-        )
-        control(st.selectbox, "init", "Initialization", options=ui.CHOICES["init"], on_change=apply_widgets)
-    with cols[1]:
-        control(
-            st.radio,
-            "gd_variant",
-            "Gradient descent",
-            options=ui.CHOICES["gd_variant"],
-            horizontal=True,
-            on_change=apply_widgets,
-        )
-        control(
-            st.number_input,
-            "batch_size",
-            "Batch size (mini-batch)",
-            min_value=1,
-            max_value=1000,
-            step=1,
-            on_change=apply_widgets,
-        )
-        control(
-            st.text_input,
-            "activations",
-            "Per-layer activations (comma list, blank = all the same)",
-            on_change=apply_widgets,
-        )
-    with cols[2]:
-        for field in ("momentum", "beta1", "beta2", "rho", "eps", "weight_decay"):
-            if field in ui.optimizer_fields(s.config):
-                control(
-                    st.number_input, field, field, format="%g", on_change=apply_widgets, **ui.bounds(field)
-                )
-    with cols[3]:
-        control(
-            st.slider,
-            "dropout",
-            "Dropout rate (hidden layers)",
-            min_value=0.0,
-            max_value=0.9,
-            step=0.05,
-            on_change=apply_widgets,
-        )
-        control(
-            st.number_input,
-            "early_stopping_patience",
-            "Early stopping patience (0 = off)",
-            min_value=0,
-            max_value=10000,
-            step=10,
-            on_change=apply_widgets,
-        )
+    for col, rows in zip(st.columns(4), ui.more_settings(s, st.session_state, K)):
+        with col:
+            controls(rows)
 
 if st.session_state.get(K + "error"):
     st.error(st.session_state[K + "error"])
@@ -204,23 +109,8 @@ with left:
     st.markdown("**Data**")
     thumbs = ui.thumbnails()
     st.image([thumbs[name] for name in DATASETS], caption=list(DATASETS), width=58)
-    control(st.selectbox, "dataset", "Dataset", options=ui.CHOICES["dataset"], on_change=apply_widgets)
-    if st.session_state.get(K + "dataset") == "blobs":
-        control(st.slider, "n_classes", "Classes", min_value=3, max_value=6, on_change=apply_widgets)
-    control(
-        st.slider,
-        "train_ratio",
-        "Ratio of training data",
-        min_value=0.1,
-        max_value=0.9,
-        step=0.05,
-        on_change=apply_widgets,
-    )
-    control(st.slider, "noise", "Noise", min_value=0, max_value=50, step=5, on_change=apply_widgets)
-    control(st.slider, "n_samples", "Points", min_value=10, max_value=2000, step=10, on_change=apply_widgets)
-    control(
-        st.number_input, "seed", "Seed", min_value=0, max_value=2**31 - 1, step=1, on_change=apply_widgets
-    )
+    rows = ui.data_controls(st.session_state, K)
+    controls(rows[:-1])
     upload = st.file_uploader("Upload CSV (x1,x2,label)", type=["csv", "txt"], key=K + "upload")
     if upload is not None and st.session_state.get(K + "upload_id") != upload.file_id:
         st.session_state[K + "upload_id"] = upload.file_id
@@ -233,35 +123,14 @@ with left:
     if st.session_state.get(K + "csv_error"):
         st.error(st.session_state[K + "csv_error"])
     st.markdown("**Features**")
-    control(
-        st.pills,
-        "features",
-        "Input features",
-        options=list(FEATURES),
-        selection_mode="multi",
-        on_change=apply_widgets,
-        label_visibility="collapsed",
-    )
+    controls(rows[-1:])
 
 with right:
     row = st.columns([1, 1, *([1] * max(len(s.config.hidden), 1)), 2])
-    row[0].button(
-        "layer",
-        icon=":material/add:",
-        key=K + "add_layer",
-        on_click=change_layers,
-        args=("add_layer",),
-        width="stretch",
-    )
-    row[1].button(
-        "layer",
-        icon=":material/remove:",
-        key=K + "del_layer",
-        on_click=change_layers,
-        args=("del_layer",),
-        width="stretch",
-        disabled=not s.config.hidden,
-    )
+    row[0].button("layer", icon=":material/add:", key=K + "add_layer", on_click=change_layers,
+                  args=("add_layer",), width="stretch")
+    row[1].button("layer", icon=":material/remove:", key=K + "del_layer", on_click=change_layers,
+                  args=("del_layer",), width="stretch", disabled=not s.config.hidden)
     for i, width in enumerate(s.config.hidden):
         with row[2 + i]:
             a, b = st.columns(2)
@@ -299,12 +168,10 @@ with right:
 
     if not playing:
         d = st.columns(4)
-        d[0].download_button(
-            "Config JSON", s.config.to_json(), "config.json", "application/json", key=K + "dl1"
-        )
-        d[1].download_button(
-            "Weights JSON", json.dumps(s.params_json()), "weights.json", "application/json", key=K + "dl2"
-        )
+        d[0].download_button("Config JSON", s.config.to_json(), "config.json", "application/json",
+                             key=K + "dl1")
+        d[1].download_button("Weights JSON", json.dumps(s.params_json()), "weights.json", "application/json",
+                             key=K + "dl2")
         d[2].download_button("Data CSV", s.data_csv(), "data.csv", "text/csv", key=K + "dl3")
         d[3].download_button("Loss history CSV", s.history_csv(), "history.csv", "text/csv", key=K + "dl4")
 

@@ -9,7 +9,7 @@ import functools
 
 from playground import engine, losses
 from playground.config import CHOICES, RANGES, Config, from_query
-from playground.datasets import DATASETS, generate
+from playground.datasets import DATASETS, FEATURES, generate
 from playground.optimizers import OPTIMIZERS
 
 GRID = 50  # grid points per side for the heatmaps
@@ -132,6 +132,61 @@ def thumbnails() -> dict:
         points, labels = generate(name, 200, 0, 0, 3)
         out[name] = dataset_thumbnail(points, labels, spec.task, 3 if name == "blobs" else 2)
     return out
+
+
+# ---- widget layout: (widget, field, label, keyword arguments) ------------------------------
+# The page turns each row into `st.<widget>(label, key=prefix + field, **kwargs)`, so the page
+# stays a loop and the list of controls (and their ranges) lives here, beside the config.
+def top_row(c: Config) -> list[tuple]:
+    return [
+        ("select_slider", "learning_rate", "Learning rate", {"options": options("learning_rate", c)}),
+        ("selectbox", "activation", "Activation", {"options": CHOICES["activation"]}),
+        ("selectbox", "optimizer", "Optimizer", {"options": CHOICES["optimizer"]}),
+        ("selectbox", "regularization", "Regularization", {"options": REGULARIZATION}),
+        ("select_slider", "reg_rate", "Regularization rate", {"options": REG_RATES}),
+    ]
+
+
+def more_settings(session, state, prefix: str) -> list[list[tuple]]:
+    """The "More settings" expander, column by column."""
+    c = session.config
+    loss = state.get(prefix + "loss", c.loss)
+    return [
+        [
+            ("selectbox", "loss", "Loss", {"options": loss_choices(session, state.get(prefix + "dataset"))}),
+            ("selectbox", "output_activation", "Output activation", {"options": output_choices(loss)}),
+            ("selectbox", "init", "Initialization", {"options": CHOICES["init"]}),
+        ],
+        [
+            ("radio", "gd_variant", "Gradient descent",
+             {"options": CHOICES["gd_variant"], "horizontal": True}),
+            ("number_input", "batch_size", "Batch size (mini-batch)", {"min_value": 1, "max_value": 1000}),
+            ("text_input", "activations", "Per-layer activations (comma list, blank = all the same)", {}),
+        ],
+        [("number_input", f, f, {"format": "%g", **bounds(f)})
+         for f in optimizer_fields(c) if f != "learning_rate"],
+        [
+            ("slider", "dropout", "Dropout rate (hidden layers)",
+             {"min_value": 0.0, "max_value": 0.9, "step": 0.05}),
+            ("number_input", "early_stopping_patience", "Early stopping patience (0 = off)",
+             {"min_value": 0, "max_value": 10000, "step": 10}),
+        ],
+    ]  # fmt: skip
+
+
+def data_controls(state, prefix: str) -> list[tuple]:
+    rows = [("selectbox", "dataset", "Dataset", {"options": CHOICES["dataset"]})]
+    if state.get(prefix + "dataset") == "blobs":
+        rows.append(("slider", "n_classes", "Classes", {"min_value": 3, "max_value": 6}))
+    return rows + [
+        ("slider", "train_ratio", "Ratio of training data",
+         {"min_value": 0.1, "max_value": 0.9, "step": 0.05}),
+        ("slider", "noise", "Noise", {"min_value": 0, "max_value": 50, "step": 5}),
+        ("slider", "n_samples", "Points", {"min_value": 10, "max_value": 2000, "step": 10}),
+        ("number_input", "seed", "Seed", {"min_value": 0, "max_value": 2**31 - 1, "step": 1}),
+        ("pills", "features", "Input features",
+         {"options": list(FEATURES), "selection_mode": "multi", "label_visibility": "collapsed"}),
+    ]  # fmt: skip
 
 
 def status_text(session) -> str:
