@@ -111,8 +111,8 @@ def toggle_play():
 
 
 playing = ss[K + "playing"]
-st.button("Pause" if playing else "Autoplay", key=K + "play", on_click=toggle_play, width="stretch",
-              icon=":material/pause:" if playing else ":material/play_arrow:")  # fmt: skip
+st.columns([1, 5])[0].button("Pause" if playing else "Autoplay", key=K + "play", on_click=toggle_play,
+                             width="stretch", icon=":material/pause:" if playing else ":material/play_arrow:")
 
 
 @st.fragment(run_every=1.5 if playing else None)
@@ -138,7 +138,9 @@ def walk():
         st.markdown(f"**{step.title}**")
         fig = bf.trace_figure(trace, steps, i)
         st.plotly_chart(fig, key=K + "net", width="stretch", config=PLOTLY_CONFIG)
+        st.caption("In symbols")
         st.latex(step.symbolic)
+        st.caption("With this example's numbers")
         st.latex(step.numeric)
     with right:
         st.markdown("**Every value so far** (newest first)")

@@ -9,7 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.backprop import Trace
-from playground.backprop_steps import Substep, num
+from playground.backprop_steps import Substep
+from playground.backprop_steps import plain as num
 from playground.figures import BLUE, ORANGE, _layout
 
 FOCUS, READ, GRAD = "#d62728", "#222222", "#9c27b0"  # current neuron, weights read, gradients computed
@@ -82,7 +83,7 @@ def trace_figure(
                         text = f"{num(w[i, j])}→{num(t.layers_after[layer - 1]['kernel'][i, j])}"
                     elif key in done["grad"]:
                         text += f"  ∇{num(t.grads[layer - 1]['kernel'][i, j])}"
-                    f = 0.3  # near the source: crossing edges meet in the middle
+                    f = 0.36  # near the source: crossing edges meet in the middle
                     hot = key in read or key in grad
                     annotations.append(
                         {
@@ -205,7 +206,7 @@ def trace_figure(
         annotations.append(
             {
                 "x": xs[-1] + 0.12,
-                "y": top + 0.55,
+                "y": -top - 0.38,
                 "text": f"<b>E = {num(t.loss)}</b>",
                 "showarrow": False,
                 "xanchor": "left",
@@ -225,7 +226,7 @@ def trace_figure(
                 "font": {"size": 11, "color": "#777"},
             }
         )
-    height = height or int(min(620, max(300, 110 * min(max(widths), 8) + 90)))
+    height = height or int(min(640, max(380, 120 * min(max(widths), 8) + 130)))
     _layout(fig, uirevision, height, annotations=annotations, showlegend=False, hovermode="closest")
     fig.update_xaxes(visible=False, range=[-0.35, xs[-1] + 0.75])
     fig.update_yaxes(visible=False, range=[-top - 0.5, top + 0.8])

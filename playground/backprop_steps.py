@@ -81,12 +81,24 @@ def _sum(terms: list[str]) -> str:
 
 
 def _lines(lines: list[str]) -> str:
+    """Lines of formulas, aligned on their first equals sign (or arrow)."""
     if len(lines) > MAX_LINES:
-        lines = [
-            *lines[: MAX_LINES - 1],
-            rf"\vdots\quad\text{{({len(lines) - MAX_LINES + 1} more in the table)}}",
-        ]
-    return r"\begin{aligned}" + r"\\ ".join(lines) + r"\end{aligned}"
+        more = len(lines) - MAX_LINES + 1
+        lines = [*lines[: MAX_LINES - 1], rf"&\vdots\quad\text{{({more} more in the table)}}"]
+    aligned = []
+    for line in lines:
+        at = min((i for i in (line.find(" = "), line.find(r" \leftarrow ")) if i >= 0), default=-1)
+        aligned.append(line if "&" in line or at < 0 else f"{line[:at]} &{line[at:]}")
+    return r"\begin{aligned}" + r"\\ ".join(aligned) + r"\end{aligned}"
+
+
+def plain(v: float) -> str:
+    """`num` as plain text (for figures): 4 decimals, or e-notation where that would show 0."""
+    v = float(v)
+    if v != 0 and abs(v) < 1e-3 or abs(v) >= 1e5:
+        return f"{v:.3e}"
+    text = f"{v:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _sym(name: str, layer: int, j: int | str) -> str:

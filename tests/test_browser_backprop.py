@@ -1,0 +1,60 @@
+"""The Backprop page in a real browser: the walk reaches a backward-pass sub-step, KaTeX draws
+its formulas, no Streamlit exception appears; saves the README screenshot docs/backprop.png.
+
+Reuses the Streamlit server and headless chromium fixtures of tests/test_browser.py (skips
+without chromium unless PLAYGROUND_REQUIRE_BROWSER=1).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.test_browser import (  # noqa: F401  -- fixtures are used by name
+    LOAD_MS,
+    ROOT,
+    VIEWPORT,
+    browser,
+    new_page,
+    no_exception,
+    server,
+    wait_js,
+)
+
+pytestmark = pytest.mark.browser
+SCREENSHOT = ROOT / "docs" / "backprop.png"
+# Sub-step counter, and the formulas KaTeX has laid out (each st.latex is one .katex-display).
+STEP_JS = (
+    """() => { const m = /Sub-step (\\d+) of (\\d+)/.exec(document.body.innerText); return m ? +m[1] : 0; }"""
+)
+KATEX_JS = """() => Array.from(document.querySelectorAll('.katex-display .katex-html'))
+  .filter(e => e.getBoundingClientRect().width > 50).length"""
+
+
+def test_backprop_walk_draws_formulas(new_page, server):  # noqa: F811
+    page = new_page()
+    page.goto(f"{server.url}/Backprop", wait_until="commit", timeout=LOAD_MS)
+    wait_js(page, f"() => ({STEP_JS})() === 1 && ({KATEX_JS})() >= 2", timeout=LOAD_MS)
+    assert "z^{(1)}" not in page.inner_text("body")  # drawn by KaTeX, not left as source
+    # Sub-step 8 of the worked example: the hidden neuron's delta, a sum over downstream delta * w.
+    for k in range(2, 9):
+        page.locator(".st-key-bp-next button").click()
+        wait_js(page, f"() => ({STEP_JS})() === {k}")
+    # The formula (KaTeX) and the diagram (delta on the node) both show the hidden delta 0.0088;
+    # the fragment's elements land one by one, so wait for all of them.
+    wait_js(
+        page,
+        f"""() => ({KATEX_JS})() >= 2 && Array.from(document.querySelectorAll('.katex-display'))
+          .some(e => e.innerText.includes('0.2413=0.0088')) && document.body.innerText.includes('δ = 0.0088')
+          && document.body.innerText.includes('Backward: layer 1, neuron 1')""",
+    )
+    no_exception(page)
+
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], min(height, 2200))})
+    time.sleep(1.5)  # plotly relayouts on resize
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    no_exception(page)
+    assert not page.errors, page.errors
