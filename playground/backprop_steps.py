@@ -136,7 +136,8 @@ def _forward_step(t: Trace, layer: int, j: int) -> Substep:
         denom = " + ".join(f"e^{{{num(v)}}}" for v in zs)
         numeric_a = rf"{_sym('a', layer, j + 1)} = \frac{{e^{{{num(z)}}}}}{{{denom}}} = {num(a)}"
     else:
-        numeric_a = f"{_sym('a', layer, j + 1)} = {_APPLY[act].format(z=num(z))} = {num(a)}"
+        applied = _APPLY[act].replace("{z}", num(z))
+        numeric_a = f"{_sym('a', layer, j + 1)} = {applied} = {num(a)}"
     symbolic = _lines([
         rf"{_sym('z', layer, j + 1)} = \sum_i w^{{({layer})}}_{{i{j + 1}}}\,{prev}_i"
         rf" + {_sym('b', layer, j + 1)}",

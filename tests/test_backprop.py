@@ -14,6 +14,7 @@ import pytest
 from jax.flatten_util import ravel_pytree
 
 from playground import backprop as bp
+from playground import backprop_figures as bf
 from playground import backprop_steps as bs
 from playground import cli, engine, models
 from playground.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -394,3 +395,36 @@ def test_cli_trace_bad_params_file(tmp_path, capsys):
     f.write_text("[1, 2")
     assert cli.main(["trace", "--params-in", str(f), "--x", "1,2", "--y", "1"]) == 2
     assert "not valid JSON" in capsys.readouterr().err
+
+
+def _balanced(tex: str) -> bool:
+    depth = 0
+    for ch in tex.replace(r"\{", "").replace(r"\}", ""):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0 and tex.count(r"\begin{") == tex.count(r"\end{")
+
+
+@pytest.mark.parametrize("act", ACTS)
+def test_every_formula_is_well_formed_for_every_loss_and_optimizer(act):
+    """Each sub-step's LaTeX is balanced, finite, and shows the numbers the trace computed;
+    the derivative rule shown is the registry's, whose function made the number."""
+    rng = np.random.default_rng(ACTS.index(act))
+    for n, (loss, out) in enumerate(LOSS_OUTPUTS):
+        optimizer = list(OPTIMIZERS)[n % len(OPTIMIZERS)]
+        config = config_for(loss, out, hidden=(2,), activation=act, optimizer=optimizer, l1=0.01 * (n % 2))
+        k = 3 if out == "softmax" else 2
+        t = bp.trace(
+            config, random_layers(rng, [2, 2, k]), rng.normal(0, 1, 2), targets(rng, loss, out, 1, k)[0]
+        )
+        steps = bs.substeps(t)
+        for i, s in enumerate(steps):
+            assert bf.trace_figure(t, steps, i).data[-1].name == "focus" or s.phase == "error"
+            for tex in (s.symbolic, s.numeric):
+                assert _balanced(tex) and "nan" not in tex and "inf" not in tex, (loss, out, optimizer, tex)
+            if s.phase == "backward" and s.layer == 1:
+                assert ACTIVATIONS[act].derivative in s.symbolic
+                assert bs.num(t.fprime[0][0, s.neuron]) in s.numeric
+            if s.phase == "update":
+                assert bs.num(t.layers_after[0 if s.layer == 1 else 1]["bias"][s.neuron]) in s.numeric
