@@ -58,3 +58,41 @@ def test_backprop_walk_draws_formulas(new_page, server):  # noqa: F811
     page.screenshot(path=str(SCREENSHOT), full_page=False)
     no_exception(page)
     assert not page.errors, page.errors
+
+
+def choose(page, key: str, option: str):
+    """Pick `option` in the selectbox with widget key `key` (as a user would: open, click)."""
+    page.locator(f".st-key-{key.replace('.', '-')} [role='combobox']").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+KATEX_OK_JS = """() => {
+  const shown = Array.from(document.querySelectorAll('[data-testid="stMarkdownContainer"] .katex-display'));
+  // A parse error becomes .katex-error; an unknown macro is drawn in KaTeX's error colour.
+  const red = document.querySelector('.katex [style*="cc0000"], .katex [style*="204, 0, 0"]');
+  return document.querySelectorAll('.katex-error').length === 0 && !red && shown.length >= 2
+    && shown.every(e => e.querySelector('.katex-html'));
+}"""
+
+
+def test_every_substep_draws_for_another_network(new_page, server):  # noqa: F811
+    """leaky_relu, huber on a softmax output, Adam, 3-2 hidden: every formula typesets."""
+    page = new_page()
+    page.goto(f"{server.url}/Backprop", wait_until="commit", timeout=LOAD_MS)
+    wait_js(page, f"() => ({STEP_JS})() === 1", timeout=LOAD_MS)
+    for key, option, check in [
+        ("bp.shape", "3,2", "network 2-3-2-2"),
+        ("bp.activation", "leaky_relu", "hidden leaky_relu"),
+        ("bp.loss_output", "huber · softmax", "loss huber"),
+        ("bp.optimizer", "adam", "adam (η"),
+    ]:
+        choose(page, key, option)
+        wait_js(page, "(text) => document.body.innerText.includes(text)", check)
+    total = 3 * (3 + 2 + 2) + 1
+    wait_js(page, f"() => ({STEP_JS})() === 1 && document.body.innerText.includes('of {total}')")
+    for k in range(2, total + 1):
+        page.locator(".st-key-bp-next button").click()
+        wait_js(page, f"() => ({STEP_JS})() === {k} && ({KATEX_OK_JS})()")
+    assert "Loss after, same example" in page.inner_text("body")
+    no_exception(page)
+    assert not page.errors, page.errors
