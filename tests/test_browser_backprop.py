@@ -96,3 +96,19 @@ def test_every_substep_draws_for_another_network(new_page, server):  # noqa: F81
     assert "Loss after, same example" in page.inner_text("body")
     no_exception(page)
     assert not page.errors, page.errors
+
+
+def test_autoplay_walks_and_pause_stops(new_page, server):  # noqa: F811
+    page = new_page()
+    page.goto(f"{server.url}/Backprop", wait_until="commit", timeout=LOAD_MS)
+    wait_js(page, f"() => ({STEP_JS})() === 1", timeout=LOAD_MS)
+    play = page.locator(".st-key-bp-play button")
+    play.click()
+    wait_js(page, "() => document.querySelector('.st-key-bp-play button').innerText.includes('Pause')")
+    wait_js(page, f"() => ({STEP_JS})() >= 4", timeout=30_000)  # a sub-step every 1.5 s
+    play.click()
+    wait_js(page, "() => document.querySelector('.st-key-bp-play button').innerText.includes('Autoplay')")
+    stopped = page.evaluate(STEP_JS)
+    time.sleep(4)
+    assert page.evaluate(STEP_JS) == stopped, "the walk went on after Pause"
+    no_exception(page)
