@@ -332,6 +332,7 @@ _HYPER_TEX = {
     "learning_rate": r"\eta", "momentum": r"\mu", "beta1": r"\beta_1", "beta2": r"\beta_2", "rho": r"\rho",
     "eps": r"\epsilon", "weight_decay": r"\lambda",
 }  # fmt: skip
+_SLOT_NAME = {"trace": "velocity", "sum_of_squares": "sum g²", "mu": "m (1st moment)", "nu": "v (2nd moment)"}
 _SLOT_SYMBOL = {"trace": "v", "sum_of_squares": "s", "mu": "m", "nu": "v"}
 
 
@@ -346,7 +347,7 @@ def _param_line(t: Trace, layer: int, name: str, idx, label: str, tex: str):
         if slot in t.opt_after:
             before, after = t.opt_before[slot][layer - 1][name][idx], t.opt_after[slot][layer - 1][name][idx]
             parts.append(rf"{symbols[slot]}: {num(before)}\to{num(after)}")
-            values.append((f"{slot} {label}", after))
+            values.append((f"{_SLOT_NAME[slot]} {label}", after))
     if c.optimizer == "sgd":
         rhs = rf"{num(w)} - {num(c.learning_rate)}\cdot{par(g)}"
     else:  # the step optax computed from the state above
