@@ -138,6 +138,7 @@ def walk():
         st.markdown(f"**{step.title}**")
         fig = bf.trace_figure(trace, steps, i)
         st.plotly_chart(fig, key=K + "net", width="stretch", config=PLOTLY_CONFIG)
+        st.caption(bf.LEGEND)
         st.caption("In symbols")
         st.latex(step.symbolic)
         st.caption("With this example's numbers")

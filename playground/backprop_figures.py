@@ -14,6 +14,10 @@ from playground.backprop_steps import plain as num
 from playground.figures import BLUE, ORANGE, _layout
 
 FOCUS, READ, GRAD = "#d62728", "#222222", "#9c27b0"  # current neuron, weights read, gradients computed
+LEGEND = (
+    "Red ring: the neuron of this sub-step · dark edges: weights it reads · purple edges: weights whose "
+    "gradient or update it computes · ∇: a gradient · w→w': an update · blue/orange: positive/negative weight"
+)
 LABEL_EDGES = 40  # edge numbers are written on networks with at most this many edges
 LABEL_NODES = 16  # node numbers are written on columns with at most this many neurons
 
