@@ -62,11 +62,25 @@ def change_layers(op, layer=None):
         st.session_state[K + "error"] = str(e)
 
 
-def chart(fig, name, width):
+def chart(fig, name, width, **kw):
     # Fixed pixel widths, as TensorFlow Playground's: a live redraw remounts each chart, and a
     # "stretch" chart stays hidden until it has measured its column, so it blinked on every tick.
     fig.update_layout(width=width)
-    st.plotly_chart(fig, key=K + "chart." + name, width="content", config=figures.PLOTLY_CONFIG)
+    st.plotly_chart(fig, key=K + "chart." + name, width="content", config=figures.PLOTLY_CONFIG, **kw)
+
+
+def add_clicked_point():
+    """A click on the output plane adds a training point of the class chosen under it."""
+    label = st.session_state.get(K + "add_class")
+    points = (st.session_state.get(K + "chart.out") or {}).get("selection", {}).get("points", [])
+    if label is None or not points or "x" not in points[-1]:
+        return
+    try:
+        s.add_point(float(points[-1]["x"]), float(points[-1]["y"]), ui.CLASS_NAMES.index(label))
+        st.session_state[K + "dataset"] = "csv"
+        st.session_state[K + "rerun_app"] = True  # the data box and the note sit outside the fragment
+    except DataError as e:
+        st.session_state[K + "error"] = str(e)
 
 
 def set_playing(flag):
@@ -140,6 +154,8 @@ with right:
 
     @st.fragment(run_every=0.25 if playing else None)
     def live():
+        if st.session_state.pop(K + "rerun_app", False):
+            st.rerun(scope="app")
         if st.session_state[K + "playing"]:
             s.tick()
             if not s.running:
@@ -160,7 +176,12 @@ with right:
             test = t1.toggle("Test data", key=K + "show_test")
             disc = t2.toggle("Discretize", key=K + "discretize")
             logy = t3.toggle("Log loss", key=K + "log")
-            chart(figures.output_figure(s.task, grid, show_test=test, discretize=disc), "out", 400)
+            clicks = 48 if st.session_state.get(K + "add_class") else 0  # a grid of click targets
+            chart(figures.output_figure(s.task, grid, show_test=test, discretize=disc, click_grid=clicks),
+                  "out", 400, on_select=add_clicked_point, selection_mode="points")
+            if s.task.data.task == "classification":
+                st.segmented_control("Click on the plane to add a point of class", key=K + "add_class",
+                                     options=ui.CLASS_NAMES[: s.task.data.n_classes])
             chart(figures.loss_figure(s.history, log_y=logy), "loss", 400)
             st.dataframe(ui.metrics_table(s), hide_index=True, width="stretch")
 

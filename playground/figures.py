@@ -269,8 +269,13 @@ def output_figure(
     discretize: bool = False,
     uirevision: str = "output",
     height: int = 420,
+    click_grid: int = 0,
 ) -> go.Figure:
     """The output over the input plane with the data points on top.
+
+    With click_grid=n, an invisible n x n grid of markers (trace "click") lies over the
+    plane: Plotly reports clicks on scatter points, not on heatmap cells, so this is
+    what lets a click on the plane name a position.
 
     Binary (one output): the output value (sigmoid 0..1, otherwise -1..1), or the
     two classes when discretized. Several outputs: the argmax class's colour, tinted
@@ -328,6 +333,15 @@ def output_figure(
             go.Scatter(
                 x=x[:, 0], y=x[:, 1], mode="markers", name=name, marker=marker, customdata=y,
                 hovertemplate=f"{name} (%{{x:.2f}}, %{{y:.2f}})<br>label %{{customdata:.3g}}<extra></extra>",
+            )
+        )  # fmt: skip
+    if click_grid:
+        cx, cy = np.meshgrid(*(np.linspace(axis[0], axis[-1], click_grid, dtype=np.float32),) * 2)
+        fig.add_trace(
+            go.Scatter(
+                x=cx.ravel(), y=cy.ravel(), mode="markers", name="click", showlegend=False,
+                marker={"size": 400 / click_grid, "opacity": 0},
+                hovertemplate="add (%{x:.2f}, %{y:.2f})<extra></extra>",
             )
         )  # fmt: skip
     _layout(

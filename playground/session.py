@@ -16,7 +16,7 @@ import numpy as np
 
 from playground import engine, grid, models
 from playground.config import Config
-from playground.datasets import Data, data_from_csv
+from playground.datasets import MAX_CSV_ROWS, Data, DataError, data_from_csv
 
 DATA_FIELDS = ("dataset", "n_classes", "n_samples", "noise", "train_ratio", "seed")
 HYPER_FIELDS = (
@@ -111,6 +111,33 @@ class Session:
             raise
         self.notice = f"Loaded {len(data.x_train) + len(data.x_test)} points from the CSV; weights reset."
         return data
+
+    def add_point(self, x1: float, x2: float, label: int) -> str:
+        """Add one training point (a click on the output plane); the weights are kept.
+
+        The data becomes the user's own ("csv"), so it survives config changes and is in
+        the data download. Returns a note; raises DataError when it cannot be done.
+        """
+        data = self.task.data
+        if data.task != "classification":
+            raise DataError("points can be added to classification data only")
+        if not (0 <= label < data.n_classes and np.isfinite(x1) and np.isfinite(x2)):
+            raise DataError(f"cannot add ({x1}, {x2}) with class {label} (classes 0..{data.n_classes - 1})")
+        if len(data.x_train) + len(data.x_test) >= MAX_CSV_ROWS:
+            raise DataError(f"at most {MAX_CSV_ROWS:,} points")
+        point = np.array([[x1, x2]], np.float32)
+        new = dataclasses.replace(
+            data,
+            x_train=np.concatenate([data.x_train, point]),
+            y_train=np.concatenate([data.y_train, np.float32([label])]),
+        )
+        config = self.config.replace(dataset="csv")
+        self.task = engine.make_task(config, new)
+        self.config, self.csv = config, new
+        self.state = engine.set_hypers(self.state, config)
+        self._grads = None
+        self.notice = f"Added a class {label} point at ({x1:.2f}, {x2:.2f}); weights kept."
+        return self.notice
 
     # ---- training ---------------------------------------------------------------
     @property

@@ -13,6 +13,7 @@ from playground.datasets import DATASETS, FEATURES, generate
 from playground.optimizers import OPTIMIZERS
 
 GRID = 50  # grid points per side for the heatmaps
+CLASS_NAMES = ("orange", "blue", "green", "pink", "purple", "brown")  # figures.CLASS_COLORS order
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 REGULARIZATION = ("none", "L1", "L2", "L1 + L2")

@@ -324,6 +324,39 @@ def test_step_button(new_page, server):
     wait_js(page, f"() => ({LOSS_POINTS_JS})() === 2")  # one point per epoch on the loss chart
 
 
+# The train points of the output chart: [[x, y, colour], ...].
+TRAIN_POINTS_JS = """() => {
+  const g = document.querySelector('.st-key-pg-chart-out .js-plotly-plot');
+  const t = g && (g._fullData || []).find(t => t.name === 'train');
+  if (!t) return null;
+  return Array.from(t.x).map((x, i) => [x, t.y[i], Array.isArray(t.marker.color) ? t.marker.color[i] : null]);
+}"""
+
+
+def test_click_on_the_output_plane_adds_a_point(new_page, server):
+    page = new_page()
+    open_playground(page, server.url)
+    before = page.evaluate(TRAIN_POINTS_JS)
+    page.locator(".st-key-pg-add_class button").filter(has_text="blue").click()
+    # Adding mode lays an invisible grid of click targets (trace "click") over the plane.
+    wait_js(page, "() => { const g = document.querySelector('.st-key-pg-chart-out .js-plotly-plot');"
+                  " return !!g && (g._fullData || []).some(t => t.name === 'click'); }")
+    # Near the plot's top-left corner, so the point lands around (-5, 5): hover, then click.
+    box = page.locator(".st-key-pg-chart-out .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + 0.08 * box["width"], box["y"] + 0.08 * box["height"], steps=5)
+    time.sleep(0.5)
+    page.mouse.down()
+    page.mouse.up()
+    grown = f"() => {{ const p = ({TRAIN_POINTS_JS})(); return p && p.length === {len(before) + 1} && p; }}"
+    after = wait_js(page, grown)
+    x, y, colour = after[-1]
+    assert x < -4 and y > 4, after[-1]
+    assert colour.lower() == "#0877bd"  # blue: class 1
+    info = page.locator('[data-testid="stAlert"]').filter(has_text="Added a class 1 point")
+    info.wait_for(timeout=UI_MS)
+    no_exception(page)
+
+
 def test_bad_query_param_warns_and_page_works(new_page, server):
     page = new_page()
     dialogs = []

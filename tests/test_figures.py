@@ -303,3 +303,14 @@ def test_dataset_thumbnail_regression_colours_by_value():
     img = figures.dataset_thumbnail([[-3.0, 0.0], [3.0, 0.0]], [-1.0, 1.0], "regression", 0)
     assert (img == rgb(figures.ORANGE)).all(-1).sum() == 4
     assert (img == rgb(figures.BLUE)).all(-1).sum() == 4
+
+
+def test_output_click_grid_covers_the_plane_invisibly():
+    task, _, grid, _ = setup("default")
+    assert not [t for t in figures.output_figure(task, grid).data if t.name == "click"]
+    (click,) = [t for t in figures.output_figure(task, grid, click_grid=7).data if t.name == "click"]
+    axis = np.asarray(grid["axis"], float)
+    x, y = np.asarray(click.x, float), np.asarray(click.y, float)
+    assert len(x) == 49 and click.marker.opacity == 0
+    np.testing.assert_allclose([x.min(), x.max(), y.min(), y.max()], [axis[0], axis[-1]] * 2, rtol=1e-6)
+    assert len({(a, b) for a, b in zip(x.round(4), y.round(4))}) == 49  # every grid position once

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from playground import engine
 from playground import session as session_module
 from playground.config import Config
+from playground.datasets import DataError
 from playground.session import Session
 
 PAGE = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "pages" / "1_Playground.py")
@@ -221,3 +222,34 @@ def test_divergence_pauses_with_message_and_keeps_finite_weights():
     assert not s.running and not s.playing and "diverged" in s.stop_reason
     assert all(np.all(np.isfinite(layer["kernel"])) for layer in s.layers())
     assert np.all(np.isfinite(s.history["train_loss"]))
+
+
+def test_add_point_appends_a_training_point_and_keeps_the_weights():
+    s = Session(Config(n_samples=40))
+    s.step(5, chunk=1)
+    before = [layer["kernel"].copy() for layer in s.layers()]
+    n, epoch = len(s.task.data.x_train), s.epoch
+    note = s.add_point(1.5, -2.0, 1)
+    assert "weights kept" in note and s.config.dataset == "csv" and s.epoch == epoch
+    assert len(s.task.data.x_train) == n + 1 and s.task.data.y_train[-1] == 1
+    np.testing.assert_allclose(s.task.x_train[-1], [1.5, -2.0])  # features x1, x2 of the new point
+    for a, b in zip(before, s.layers()):
+        np.testing.assert_array_equal(a, b["kernel"])
+    assert "x1,x2,label" in s.data_csv() and "1.5,-2,1" in s.data_csv()
+    s.step(3, chunk=1)  # trains on the n + 1 points
+    assert s.epoch == epoch + 3 and s.task.arch.n_train == n + 1
+    # The point survives a hyper-parameter change (the data is the user's own now).
+    s.apply(s.config.replace(learning_rate=0.1))
+    assert len(s.task.data.x_train) == n + 1
+
+
+@pytest.mark.parametrize("config, label, words", [
+    (Config(n_samples=40), 2, "class 2"),
+    (Config(dataset="reg-plane", loss="mse", output_activation="linear", n_samples=40), 0, "classification"),
+])
+def test_add_point_refuses_what_does_not_fit(config, label, words):
+    s = Session(config)
+    data = s.task.data
+    with pytest.raises(DataError) as err:
+        s.add_point(0.0, 0.0, label)
+    assert words in str(err.value) and s.task.data is data
