@@ -190,6 +190,43 @@ def race(config: Config, k: int, reps: int) -> dict:
     return {"one_s": t1, f"together_{k}_s": tk, "time_ratio": tk / t1, "vs_sequential": tk / (k * t1)}
 
 
+def lab_race(config: Config, reps: int) -> dict:
+    """The Optimizer lab's race of 8 (SGD and Adam at 4 learning rates each: 2 compiled groups
+    of 4) against one contender alone and against the 8 trained one after another."""
+    from playground import race as lab
+
+    rates = {"sgd": (0.01, 0.03, 0.1, 0.3), "adam": (0.001, 0.003, 0.01, 0.03)}
+    contenders = [
+        lab.contender(f"{o} {lr:g}", optimizer=o, learning_rate=lr) for o, lrs in rates.items() for lr in lrs
+    ]
+    base = lab.neutral_base(config)
+    r = lab.Race(base, contenders)
+
+    def run_race():
+        r.advance(CHUNK, chunk=CHUNK)
+        jax.block_until_ready([g.states.params for g in r.groups])
+
+    def alone(c):
+        task = engine.make_task(c.config(base), r.data)
+        box = [engine.init_state(task)]
+
+        def run():
+            box[0], _, _ = engine.advance(task, box[0], CHUNK, chunk=CHUNK)
+            jax.block_until_ready(box[0].params)
+
+        return run
+
+    singles = [_median_time(alone(c), reps) for c in contenders]
+    tk = _median_time(run_race, reps)
+    return {
+        "groups": len(r.groups),
+        "one_s": singles[0],
+        "race_8_s": tk,
+        "time_ratio": tk / singles[0],
+        "vs_sequential": tk / sum(singles),
+    }
+
+
 def grid_ms(config: Config, n: int, reps: int) -> float:
     task = engine.make_task(config)
     params = engine.init_state(task).params
@@ -234,6 +271,8 @@ def run(quick: bool = False, progress=None) -> dict:
     }
     say("race of 8 ...")
     result["race8"] = race(DEFAULT, 8, reps)
+    say("optimizer lab race of 8 ...")
+    result["lab_race8"] = lab_race(DEFAULT, reps)
     say("grid ...")
     result["grid100"] = {"ms": grid_ms(DEEP, 100, 5 * reps), "default_ms": grid_ms(DEFAULT, 100, 5 * reps)}
     return result

@@ -17,7 +17,6 @@ import time
 
 import jax
 import numpy as np
-from jax.flatten_util import ravel_pytree
 
 from playground import engine
 from playground.config import Config, ConfigError, parse_value
@@ -366,7 +365,9 @@ class Race:
 
     def _snapshot(self):
         for g in self.groups:
-            flat = np.asarray(jax.vmap(lambda p: ravel_pytree(p)[0])(g.states.params))
+            # ravel_pytree's order (tree leaves), built on the host: no eager op per tick
+            leaves = jax.tree.leaves(g.states.params)
+            flat = np.concatenate([np.asarray(x).reshape(len(g.members), -1) for x in leaves], axis=1)
             epochs = np.asarray(g.states.epoch)
             for j, i in enumerate(g.members):
                 snaps = self.snapshots[i]

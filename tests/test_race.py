@@ -237,3 +237,16 @@ def test_describe_names_the_settings():
     assert race.describe(c) == "adam lr 0.01 · stochastic · L2 0.001 · dropout 0.2"
     assert race.describe(BASE.replace(batch_size=32)) == "sgd lr 0.03 · batch 32"
     assert race.Race(BASE, [race.contender(batch_size=32)]).labels == ["sgd lr 0.03 · batch 32"]
+
+
+def test_a_full_group_of_eight_runs_in_slices_and_matches_each_alone():
+    assert engine.VMAP_LANES < 8  # the group is cut into vmapped slices inside one compiled call
+    rates = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+    contenders = [race.contender(f"lr {lr:g}", optimizer="momentum", learning_rate=lr) for lr in rates]
+    r = race.Race(BASE, contenders)
+    assert len(r.groups) == 1
+    r.advance(6, chunk=4)
+    for i, c in enumerate(contenders):
+        h = alone(BASE, c, 6, r.data)
+        np.testing.assert_allclose(r.histories[i]["train_loss"], h["train_loss"], rtol=2e-5, atol=1e-6)
+        np.testing.assert_allclose(r.histories[i]["test_accuracy"], h["test_accuracy"], rtol=0, atol=1e-6)
