@@ -12,8 +12,15 @@ and watch every number move: the loss, every weight, every neuron's output over 
 - **Playground**: TensorFlow Playground's one-screen lab — data, network, output — with
   optimizers (SGD, momentum, Nesterov, Adagrad, RMSProp, Adam, AdamW), batch / stochastic /
   mini-batch descent, L1/L2, dropout and early stopping, at thousands of epochs per second.
+  Click on the output plane to add points.
+- **Backprop**: one training step as it is taught — forward pass, error, backward pass by the
+  chain rule, weight update — neuron by neuron, with every formula filled in with the real numbers.
+- **Optimizer lab**: race up to 8 optimizers, batch sizes and learning rates on the same data and
+  the same initial weights in one compiled call; trajectories on classic loss landscapes.
 
 Every experiment lives in the URL: copy the link to share it.
 """
 )
 st.page_link("pages/1_Playground.py", label="Open the Playground", icon="▶️")
+st.page_link("pages/2_Backprop.py", label="Backprop, step by step", icon="🔍")
+st.page_link("pages/3_Optimizer_lab.py", label="Optimizer lab", icon="🏁")
