@@ -76,7 +76,10 @@ def race_loss_figure(
         xanchor="right", yanchor="top", showarrow=False, font={"size": 10, "color": "#777"},
     )  # fmt: skip
     fig.update_xaxes(title_text="epoch", showgrid=False)
-    fig.update_yaxes(title_text="loss", type="log" if log_y else "linear", showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(
+        title_text="loss", type="log" if log_y else "linear", showgrid=True, gridcolor="#eee",
+        exponentformat="power", dtick=1 if log_y else None,
+    )  # fmt: skip
     return fig
 
 

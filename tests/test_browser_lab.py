@@ -104,4 +104,17 @@ def test_race_plays_live_draws_curves_and_pauses(new_page, server):  # noqa: F81
     page.screenshot(path=str(shot), full_page=False)
     print(f"landscape screenshot: {shot}")
     no_exception(page)
+
+    # The network slice: a contour of the loss and the first contender's path, ending at its weights.
+    page.get_by_role("tab", name="Network loss slice").click()
+    end = wait_js(
+        page,
+        "() => { for (const g of document.querySelectorAll('.js-plotly-plot')) {"
+        " if (!g.offsetWidth) continue; const t = (g._fullData || []).find(t => t.name === 'SGD'"
+        " && t.mode === 'lines+markers'); if (t && t.x.length > 2) return [t.x[t.x.length - 1],"
+        " t.y[t.y.length - 1], t.x.length]; } return null; }",
+    )
+    assert abs(end[0]) < 1e-6 and abs(end[1]) < 1e-6, end
+    page.screenshot(path=str(shot.with_name("optimizer_lab_slice.png")), full_page=False)
+    no_exception(page)
     assert not page.errors, page.errors
