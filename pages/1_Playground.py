@@ -85,6 +85,8 @@ def add_clicked_point():
 
 def set_playing(flag):
     st.session_state[K + "playing"] = flag and s.running
+    if flag:
+        s.resume()
 
 
 def controls(rows):

@@ -163,6 +163,10 @@ class Session:
             self.playing = False
         return done
 
+    def resume(self):
+        """Play (re)starts: the next tick has no previous one to be compared with."""
+        self._last_tick = None
+
     def tick(self, budget_s: float = 0.08, share: float = 0.25, max_budget_s: float = 0.5) -> int:
         """One live redraw's worth of training, sized so it takes about its budget.
 
@@ -170,7 +174,8 @@ class Session:
         redraws come slower than planned (a busy server, many users): then each tick
         trains more, so training keeps its share of the cycle instead of starving
         behind the fixed cost of drawing (capped at max_budget_s, so Pause still
-        answers promptly).
+        answers promptly). Call `resume()` when play starts, so the time spent paused
+        does not count as a slow redraw.
 
         The size moves one step of TICK_CHUNKS (4x) at a time on the wall time of the
         last tick: up when it took under a quarter of the budget, down when it took
@@ -181,7 +186,7 @@ class Session:
         """
         start = _clock()
         since, self._last_tick = (start - self._last_tick if self._last_tick else 0.0), start
-        budget = min(max(budget_s, share * since), max_budget_s) if since < 10 else budget_s  # >10 s: paused
+        budget = min(max(budget_s, share * since), max_budget_s)
         i = TICK_CHUNKS.index(self.tick_epochs)
         compiles = engine.compile_count()
         done = self.step(self.tick_epochs, chunk=self.tick_epochs)

@@ -211,6 +211,11 @@ def test_slow_redraws_give_training_a_share_of_the_cycle(monkeypatch):
     for _ in range(12):
         fast.tick(budget_s=0.08)
     assert fast.tick_epochs == 16  # 30 ms is between 20 ms and 160 ms: no reason to move
+    # A pause is not a slow redraw: after resume() the first tick is judged on the nominal budget.
+    monkeypatch.setattr(session_module, "_clock", GappyClock(0.03, 60.0))
+    fast.resume()
+    fast.tick(budget_s=0.08)
+    assert fast.tick_epochs == 16
 
 
 def test_divergence_pauses_with_message_and_keeps_finite_weights():
