@@ -140,6 +140,11 @@ with land_tab:
         st.session_state[K + "x0"], st.session_state[K + "y0"] = f.start
         st.session_state[K + "lr_scale"] = f.lr_scale
 
+    def clicked_start():
+        points = st.session_state[K + "chart.landscape"].selection.points
+        if points:
+            st.session_state[K + "x0"], st.session_state[K + "y0"] = (round(points[0][a], 2) for a in "xy")
+
     if K + "fn" not in st.session_state:
         st.session_state[K + "fn"] = names[0]
         reset_start()
@@ -152,9 +157,13 @@ with land_tab:
     scale = c[4].select_slider("Learning-rate scale", sorted({0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
                                fn.lr_scale}), key=K + "lr_scale")  # fmt: skip
     st.caption(f"{fn.description} Each contender's optimizer with its learning rate × {scale:g}, on full "
-               "gradients (batch settings do not apply). Press ▶ Play under the plot, or drag the slider.")
+               "gradients (batch settings do not apply). Click the plot to start there; drag the step slider "
+               "to replay the paths.")
     paths, escaped = landscape.trajectories(name, r.configs, (x0, y0), steps, scale)
-    chart(rf.landscape_figure(fn, landscape.surface(name), paths, r.labels), "landscape")
+    upto = st.slider("Show the paths up to step", 0, steps, steps, key=f"{K}upto{steps}")
+    st.plotly_chart(rf.landscape_figure(fn, landscape.surface(name), paths, r.labels, upto, click_grid=41),
+                    key=K + "chart.landscape", width="stretch", config=figures.PLOTLY_CONFIG,
+                    on_select=clicked_start, selection_mode="points")  # fmt: skip
     st.dataframe(landscape.path_summary(name, r.labels, paths, escaped), hide_index=True, width="stretch")
 
 with slice_tab:

@@ -65,7 +65,7 @@ def _quadratic(x, y):
 
 FUNCTIONS: dict[str, TestFunction] = {
     "ill-conditioned quadratic": TestFunction(
-        _quadratic, (-3.0, 3.0), (-2.0, 2.0), ((0.0, 0.0),), 0.0, (-2.5, -1.2), 1.0, False,
+        _quadratic, (-3.0, 3.0), (-2.0, 2.0), ((0.0, 0.0),), 0.0, (-2.5, -1.2), 1.0, True,
         "½ pᵀAp with curvatures 1 and 20 along turned axes: plain gradient descent zig-zags "
         "across the narrow valley.",
     ),

@@ -133,26 +133,32 @@ def landscape_figure(
     surface: dict,
     paths: np.ndarray,
     labels: list[str],
-    frames: int = 40,
+    upto: int | None = None,
+    click_grid: int = 0,
     uirevision: str = "landscape",
     height: int = 520,
 ) -> go.Figure:
-    """A test function's contours with each contender's path, animated by a slider and Play.
+    """A test function's contours with each contender's path up to a step.
+
+    The page replays the paths with a step slider of its own: plotly's client-side animation
+    (frames, or slider steps that restyle) did not survive Streamlit's chart redraws.
 
     Args:
       fn: the landscape.TestFunction (minima, saddles, log_levels).
       surface: `landscape.surface` output: "x" (n,), "y" (m,), "z" (m, n).
       paths: (K, T, 2) positions, the start first.
       labels: one per path.
-      frames: animation frames (the paths drawn up to evenly spaced steps).
+      upto: draw the paths up to this step (default: all of them).
+      click_grid: when > 0, an invisible click_grid x click_grid grid of points named
+        "start here" is drawn, so a click (a point selection) picks a start.
 
     Returns:
-      A figure whose traces are: the contour, "minimum" markers, then per contender a path
-      line "LABEL" and its current-position marker; `frames` frames update the paths.
+      A figure whose traces are: the contour, the "minimum" markers, the optional "start here"
+      grid, then per contender a path line "LABEL" and its position at `upto`, "LABEL now".
     """
     z, title = _levels(np.asarray(surface["z"], float), fn.log_levels, fn.min_value)
     paths = np.asarray(paths, float)
-    steps = paths.shape[1] - 1 if paths.ndim == 3 else 0
+    t = paths.shape[1] - 1 if upto is None else int(np.clip(upto, 0, paths.shape[1] - 1))
     fig = go.Figure(
         go.Contour(
             x=surface["x"], y=surface["y"], z=z, colorscale="Blues_r", ncontours=30, opacity=0.85,
@@ -171,48 +177,29 @@ def landscape_figure(
             hovertemplate="%{x:.3f}, %{y:.3f}<extra>minimum or saddle</extra>",
         )
     )  # fmt: skip
-    cuts = np.unique(np.linspace(0, steps, max(2, min(frames, steps + 1))).round().astype(int))
-
-    def path_traces(t: int) -> list[go.Scatter]:
-        out = []
-        for i, name in enumerate(labels):
-            p = paths[i, : t + 1]
-            out.append(go.Scatter(
-                x=p[:, 0], y=p[:, 1], mode="lines", name=name, legendgroup=name,
-                line={"color": color(i), "width": 2},
-                hovertemplate=f"{name}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
-            ))  # fmt: skip
-            out.append(go.Scatter(
-                x=p[-1:, 0], y=p[-1:, 1], mode="markers", name=f"{name} now", legendgroup=name,
-                showlegend=False,
-                marker={"color": color(i), "size": 9, "line": {"color": "white", "width": 1}},
-                hovertemplate=f"{name} at step {t}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
-            ))  # fmt: skip
-        return out
-
-    for trace in path_traces(int(cuts[-1])):
-        fig.add_trace(trace)
-    first = 2  # path traces start after the contour and the minima
-    indices = list(range(first, first + 2 * len(labels)))
-    fig.frames = [go.Frame(data=path_traces(int(t)), traces=indices, name=str(int(t))) for t in cuts]
-    slider = {
-        "active": len(cuts) - 1, "x": 0.1, "len": 0.9, "y": -0.02, "yanchor": "top",
-        "currentvalue": {"prefix": "step ", "font": {"size": 11}}, "pad": {"t": 4},
-        "steps": [{"label": str(int(t)), "method": "animate",
-                   "args": [[str(int(t))], {"mode": "immediate", "frame": {"duration": 0, "redraw": False},
-                                            "transition": {"duration": 0}}]} for t in cuts],
-    }  # fmt: skip
-    play = {
-        "type": "buttons", "showactive": False, "x": 0, "y": -0.02, "xanchor": "left", "yanchor": "top",
-        "pad": {"t": 4, "r": 8},
-        "buttons": [{"label": "▶ Play", "method": "animate",
-                     "args": [None, {"frame": {"duration": 60, "redraw": False}, "fromcurrent": False,
-                                     "transition": {"duration": 0}, "mode": "immediate"}]}],
-    }  # fmt: skip
-    figures._layout(
-        fig, uirevision, height, sliders=[slider], updatemenus=[play], hovermode="closest", legend=_LEGEND,
-        margin={"l": 8, "r": 8, "t": 30, "b": 70},
-    )  # fmt: skip
+    if click_grid:
+        gx, gy = np.meshgrid(np.linspace(*fn.x_range, click_grid), np.linspace(*fn.y_range, click_grid))
+        fig.add_trace(
+            go.Scatter(
+                x=gx.ravel(), y=gy.ravel(), mode="markers", name="start here", showlegend=False,
+                marker={"size": 14, "opacity": 0}, customdata=np.asarray(fn.fn(gx, gy), float).ravel(),
+                hovertemplate="x %{x:.2f}, y %{y:.2f}<br>f %{customdata:.4g}<extra>click: start here</extra>",
+            )
+        )  # fmt: skip
+    for i, name in enumerate(labels):
+        p = paths[i, : t + 1]
+        fig.add_trace(go.Scatter(
+            x=p[:, 0], y=p[:, 1], mode="lines", name=name, legendgroup=name,
+            line={"color": color(i), "width": 2},
+            hovertemplate=f"{name}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
+        ))  # fmt: skip
+        fig.add_trace(go.Scatter(
+            x=p[-1:, 0], y=p[-1:, 1], mode="markers", name=f"{name} now", legendgroup=name, showlegend=False,
+            marker={"color": color(i), "size": 9, "line": {"color": "white", "width": 1}},
+            hovertemplate=f"{name} at step {t}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
+        ))  # fmt: skip
+    figures._layout(fig, uirevision, height, hovermode="closest", legend=_LEGEND,
+                    margin={"l": 8, "r": 8, "t": 30, "b": 8})  # fmt: skip
     fig.update_xaxes(range=list(fn.x_range), title_text="x", showgrid=False, zeroline=False)
     fig.update_yaxes(range=list(fn.y_range), title_text="y", showgrid=False, zeroline=False,
                      scaleanchor="x", scaleratio=1)  # fmt: skip

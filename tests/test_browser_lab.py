@@ -1,7 +1,8 @@
 """The Optimizer lab in a real browser: Play races the contenders live (the fragment's
 run_every only fires in a browser), the curves are drawn, Pause stops, the landscape tab
-draws its animated contour; and the README screenshot. Skips without chromium, like
-tests/test_browser.py, whose fixtures and helpers it reuses."""
+draws its contour and a click picks the start point, the slice path ends at the current
+weights; and the README screenshot. Skips without chromium, like tests/test_browser.py,
+whose fixtures and helpers it reuses."""
 
 from __future__ import annotations
 
@@ -89,17 +90,32 @@ def test_race_plays_live_draws_curves_and_pauses(new_page, server):  # noqa: F81
     page.screenshot(path=str(SCREENSHOT), full_page=False)
     page.set_viewport_size(VIEWPORT)
 
-    # The landscape tab: a contour with one path per contender, and a Play button for the animation.
+    # The landscape tab: a contour with one path per contender.
     page.get_by_role("tab", name="Loss landscape").click()
     wait_js(
         page,
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(g => (g._fullData || [])"
-        ".some(t => t.type === 'contour') && g.offsetWidth > 0 && g.querySelector('.updatemenu-button'))",
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(g => g.offsetWidth > 0"
+        " && (g._fullData || []).some(t => t.type === 'contour'))",
     )
     paths = page.evaluate(CURVE_POINTS_JS, LABELS)
-    assert set(paths) == set(LABELS), paths
-    page.locator(".updatemenu-button").first.click()  # play the animation
-    time.sleep(1)
+    assert set(paths) == set(LABELS) and all(n == 301 for n in paths.values()), paths  # start + 300 steps
+    # A click on the plane picks the start point (a point selection on the invisible grid).
+    start_x = ".st-key-lab-x0 input"
+    assert float(page.locator(start_x).input_value()) == -2.5
+    page.locator(".st-key-lab-chart-landscape").scroll_into_view_if_needed()
+    time.sleep(0.5)
+    box = page.evaluate(
+        "() => { for (const g of document.querySelectorAll('.js-plotly-plot')) {"
+        " if (!g.offsetWidth || !(g._fullData || []).some(t => t.type === 'contour')) continue;"
+        " const r = g.getBoundingClientRect(), xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;"
+        " return [r.left + xa._offset + xa.l2p(1.05), r.top + ya._offset + ya.l2p(0.5)]; } return null; }"
+    )
+    page.mouse.move(box[0], box[1])
+    time.sleep(0.5)
+    page.mouse.click(box[0], box[1])
+    wait_js(page, f"() => Math.abs(parseFloat(document.querySelector('{start_x}').value) - 1.05) < 0.01")
+    y0 = float(page.locator(".st-key-lab-y0 input").input_value())
+    assert abs(y0 - 0.5) < 0.11, y0  # the nearest grid point
     shot = Path(tempfile.gettempdir()) / "optimizer_lab_landscape.png"  # for a look, not for the README
     page.screenshot(path=str(shot), full_page=False)
     print(f"landscape screenshot: {shot}")

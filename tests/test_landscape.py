@@ -118,14 +118,21 @@ def test_trajectory_arguments_are_checked(args, words):
         landscape.trajectories(args[0], [Config()], args[1], args[2])
 
 
-def test_landscape_figure_has_paths_and_frames():
+def test_landscape_figure_draws_paths_up_to_a_step():
     f = landscape.FUNCTIONS["Rosenbrock"]
     paths, _ = landscape.trajectories("Rosenbrock", [Config(), Config(optimizer="adam")], f.start, 100, 0.03)
-    fig = race_figures.landscape_figure(f, landscape.surface("Rosenbrock", 50), paths, ["a", "b"], frames=11)
-    assert [t.name for t in fig.data[2:]] == ["a", "a now", "b", "b now"]
-    assert len(fig.frames) == 11 and fig.frames[-1].name == "100"
-    np.testing.assert_allclose(fig.data[2].x, paths[0, :, 0])
-    assert len(fig.frames[0].data[0].x) == 1  # the first frame shows only the start
+    fig = race_figures.landscape_figure(
+        f, landscape.surface("Rosenbrock", 50), paths, ["a", "b"], click_grid=5
+    )
+    assert [t.type for t in fig.data[:3]] == ["contour", "scatter", "scatter"] and fig.data[
+        2
+    ].name == "start here"
+    assert len(fig.data[2].x) == 25
+    assert [t.name for t in fig.data[3:]] == ["a", "a now", "b", "b now"]
+    np.testing.assert_allclose(fig.data[3].x, paths[0, :, 0])
+    part = race_figures.landscape_figure(f, landscape.surface("Rosenbrock", 50), paths, ["a", "b"], upto=10)
+    np.testing.assert_allclose(part.data[2].y, paths[0, :11, 1])
+    np.testing.assert_allclose(part.data[5].x, paths[1, 10:11, 0])  # "b now" at step 10
 
 
 # ---- the network slice ------------------------------------------------------------------
