@@ -138,6 +138,8 @@ def test_landscape_tab_function_and_start():
     assert list(summary["contender"]) == lab(at).labels
     paths, _ = landscape.trajectories("Himmelblau", lab(at).configs, (2.0, f.start[1]), 100, f.lr_scale)
     assert summary["end x"].tolist() == [round(float(x), 4) for x in paths[:, -1, 0]]
+    at.slider(key="lab.upto100").set_value(10).run()  # replay: the paths up to step 10
+    assert not at.exception and at.slider(key="lab.upto100").value == 10
 
 
 def test_network_slice_tab_after_training():
