@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 import time
 
 import jax
@@ -296,10 +297,15 @@ class Race:
             for i in group.members:
                 self.group_of[i] = g
         self.tick_epochs = 16
+        self._lock = threading.Lock()  # one training call at a time (see tick)
         self.reset()
 
     def reset(self):
         """Every contender back to the shared initial weights; histories cleared."""
+        with self._lock:
+            self._reset()
+
+    def _reset(self):
         for group in self.groups:
             states = []
             for i in group.members:
@@ -333,14 +339,22 @@ class Race:
     def advance(self, n_epochs: int, chunk: int | None = None) -> int:
         """Train every running contender n_epochs more (capped at MAX_EPOCHS); one compiled
         call per group per chunk. Returns the epochs the race moved on."""
+        with self._lock:
+            return self._advance(n_epochs, chunk)
+
+    def _advance(self, n_epochs: int, chunk: int | None) -> int:
         start = self.epoch
-        n_epochs = max(0, min(int(n_epochs), MAX_EPOCHS - start))
-        if n_epochs == 0:
+        target = min(start + max(0, int(n_epochs)), MAX_EPOCHS)
+        if target == start:
             return 0
         for group in self.groups:
+            # Every group runs to the same epoch, so groups stay level whatever happened before.
+            behind = target - int(np.max(np.asarray(group.states.epoch)))
+            if behind <= 0:
+                continue
             compiles = engine.compile_count()
             t = time.perf_counter()
-            group.states, hs = engine.advance_many(group.task, group.states, n_epochs, chunk=chunk)
+            group.states, hs = engine.advance_many(group.task, group.states, behind, chunk=chunk)
             jax.block_until_ready(group.states.params)
             if engine.compile_count() == compiles:  # a compile is not training time
                 group.seconds += time.perf_counter() - t
@@ -351,10 +365,19 @@ class Race:
         return self.epoch - start
 
     def tick(self, budget_s: float = 0.15) -> int:
-        """One live redraw's worth: as many epochs (a TICK_CHUNKS size) as fit in budget_s."""
-        compiles = engine.compile_count()
-        t = time.perf_counter()
-        done = self.advance(self.tick_epochs, chunk=self.tick_epochs)
+        """One live redraw's worth: as many epochs (a TICK_CHUNKS size) as fit in budget_s.
+
+        A tick that finds another run of this race's training still going (a rerun can
+        start while the run it replaces finishes) does nothing and returns 0.
+        """
+        if not self._lock.acquire(blocking=False):
+            return 0
+        try:
+            compiles = engine.compile_count()
+            t = time.perf_counter()
+            done = self._advance(self.tick_epochs, chunk=self.tick_epochs)
+        finally:
+            self._lock.release()
         if done and engine.compile_count() == compiles:
             per = (time.perf_counter() - t) / self.tick_epochs
             self._epoch_s = per if self._epoch_s is None else 0.5 * self._epoch_s + 0.5 * per

@@ -1,6 +1,8 @@
 """Races: the vmapped race trains each contender exactly as training it alone does;
 grouping, presets, validation and the results table."""
 
+import threading
+
 import jax
 import numpy as np
 import pytest
@@ -250,3 +252,25 @@ def test_a_full_group_of_eight_runs_in_slices_and_matches_each_alone():
         h = alone(BASE, c, 6, r.data)
         np.testing.assert_allclose(r.histories[i]["train_loss"], h["train_loss"], rtol=2e-5, atol=1e-6)
         np.testing.assert_allclose(r.histories[i]["test_accuracy"], h["test_accuracy"], rtol=0, atol=1e-6)
+
+
+def test_groups_stay_level_and_concurrent_ticks_do_not_collide():
+    r = race.Race(BASE, MIXED[:3])
+    # a group left behind (as by an interrupted run) catches up on the next advance
+    r.groups[0].states, hs = engine.advance_many(r.groups[0].task, r.groups[0].states, 5, chunk=4)
+    for i, h in zip(r.groups[0].members, hs):
+        for k, v in h.items():
+            r.histories[i][k].extend(v)
+    r.advance(3, chunk=4)
+    assert [int(np.max(np.asarray(g.states.epoch))) for g in r.groups] == [8, 8]
+    assert [len(h["epoch"]) for h in r.histories] == [8, 8, 8]
+    # a tick while another holds the race does nothing
+    with r._lock:
+        assert r.tick() == 0
+    threads = [threading.Thread(target=r.advance, args=(4, 4)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert r.epoch == 20 and [len(h["epoch"]) for h in r.histories] == [20, 20, 20]
+    assert all(h["epoch"] == list(range(1, 21)) for h in r.histories)
