@@ -15,6 +15,7 @@ from plotly.colors import qualitative
 
 from playground.datasets import FEATURES
 from playground.losses import decision_threshold
+from playground.raster import colorize, hex_rgb, png_uri
 
 ORANGE, BLUE = "#f59322", "#0877bd"
 NEUTRAL = "#e8eaeb"
@@ -35,18 +36,13 @@ _EDGE_BINS = 6  # edges drawn as _EDGE_BINS widths x 2 signs line traces
 _EDGE_HOVER_AT = 0.4142  # fraction along an edge; t/(1-t) ~ 1/sqrt(2) avoids shared points
 _TINTS = 5  # confidence levels of a multiclass output plane
 # Each node's heatmap is drawn from at most NODE_CELLS x NODE_CELLS grid points (TFP
-# uses 10 x 10): a 6x8 network has 56 nodes, and 50 x 50 doubles each made the figure
-# 1.8 MB per live redraw; 16 x 16 float32 makes it about 80 KB.
+# uses 10 x 10) as a PNG the browser scales smoothly: a 6x8 network has 56 nodes, and
+# 50 x 50 doubles each made the figure 1.8 MB per live redraw.
 NODE_CELLS = 16
 
 
-def _rgb(hex_color: str) -> np.ndarray:
-    h = hex_color.lstrip("#")
-    return np.array([int(h[i : i + 2], 16) for i in (0, 2, 4)], float)
-
-
 def _mix(c0: str, c1: str, t: float) -> str:
-    r, g, b = (1 - t) * _rgb(c0) + t * _rgb(c1)
+    r, g, b = (1 - t) * hex_rgb(c0) + t * hex_rgb(c1)
     return f"rgb({r:.0f},{g:.0f},{b:.0f})"
 
 
@@ -171,8 +167,10 @@ def network_figure(
 
     Returns:
       A figure with, in order: up to 2 x _EDGE_BINS edge line traces, one invisible
-      edge hover trace ("edges"), one heatmap per node (inputs, hidden, outputs) and
-      one invisible node hover trace.
+      edge hover trace ("edges") and one invisible node hover trace ("nodes"); every
+      node's heatmap is a PNG in `layout.images` (inputs, hidden, outputs, top first),
+      drawn above the edges. Pictures, not heatmap traces: the browser redraws 60 of
+      them in a few milliseconds where Plotly paints 60 heatmaps cell by cell.
     """
     n = len(np.asarray(grid["axis"]))
     sub = _downsample(n, NODE_CELLS)
@@ -186,19 +184,18 @@ def network_figure(
 
     # Edges first, so the node heatmaps are drawn over their ends.
     fig = go.Figure(_edges(xs, ys, sizes, layers, grads, show == "gradients" and grads is not None))
-    node_x, node_y, node_text, annotations, shapes = [], [], [], [], []
+    node_x, node_y, node_text, annotations, shapes, images = [], [], [], [], [], []
     for c, col in enumerate(cols):
-        s, cell = sizes[c], sizes[c] / len(sub)
+        s = sizes[c]
         for j in range(counts[c]):
             full = col["values"][:, j].reshape(n, n)
             zmin, zmax = _node_range(full, col["act"])
-            z = full[np.ix_(sub, sub)].astype(np.float32)
-            scale_j = [[0, NEUTRAL], [1, CLASS_COLORS[j % 6]]] if col.get("classes") else COLORSCALE
-            fig.add_trace(
-                go.Heatmap(
-                    z=z, x0=xs[c] - s / 2 + cell / 2, dx=cell, y0=ys[c][j] - s / 2 + cell / 2, dy=cell,
-                    zmin=zmin, zmax=zmax, colorscale=scale_j, showscale=False, hoverinfo="skip",
-                )
+            stops = [NEUTRAL, CLASS_COLORS[j % 6]] if col.get("classes") else [ORANGE, NEUTRAL, BLUE]
+            pixels = colorize(full[np.ix_(sub[::-1], sub)], zmin, zmax, stops)  # grid row 0 is the bottom
+            images.append(
+                {"source": png_uri(pixels), "xref": "x", "yref": "y", "x": xs[c] - s / 2,
+                 "y": ys[c][j] + s / 2, "sizex": s, "sizey": s, "sizing": "stretch", "xanchor": "left",
+                 "yanchor": "top", "layer": "above", "name": f"node {c}.{j}"}
             )  # fmt: skip
             shapes.append(
                 {"type": "rect", "x0": xs[c] - s / 2, "x1": xs[c] + s / 2, "y0": ys[c][j] - s / 2,
@@ -227,7 +224,8 @@ def network_figure(
              "font": {"size": 10, "color": "#777"}}
         )  # fmt: skip
     _layout(
-        fig, uirevision, height, annotations=annotations, shapes=shapes, showlegend=False, hovermode="closest"
+        fig, uirevision, height, annotations=annotations, shapes=shapes, images=images, showlegend=False,
+        hovermode="closest",
     )
     fig.update_xaxes(visible=False, range=[xs[0] - 0.5 - _LABEL_WIDTH, xs[-1] + 0.6])
     fig.update_yaxes(visible=False, range=[-half - 0.1, half + 0.6], scaleanchor="x", scaleratio=1)
@@ -455,9 +453,9 @@ def dataset_thumbnail(points, labels, task: str, n_classes: int, size: int = 72)
     pts, lab = pts[ok], lab[ok]
     if task == "regression":
         t = np.clip((lab + 1) / 2, 0, 1)[:, None]
-        colors = (1 - t) * _rgb(ORANGE) + t * _rgb(BLUE)
+        colors = (1 - t) * hex_rgb(ORANGE) + t * hex_rgb(BLUE)
     else:
-        palette = np.stack([_rgb(c) for c in CLASS_COLORS])
+        palette = np.stack([hex_rgb(c) for c in CLASS_COLORS])
         colors = palette[lab.astype(int) % len(CLASS_COLORS)]
     col = np.round((pts[:, 0] + 6) / 12 * (size - 2)).astype(int)
     row = np.round((6 - pts[:, 1]) / 12 * (size - 2)).astype(int)  # up is +x2

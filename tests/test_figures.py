@@ -11,6 +11,7 @@ from playground import engine, figures, models
 from playground.config import Config
 from playground.datasets import FEATURES
 from playground.grid import evaluate_grid
+from tests.test_raster import STOPS, decode, plotly_rgb
 
 N = 20
 CONFIGS = {
@@ -75,89 +76,61 @@ def assert_monotone(widths, values):
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
-def test_network_has_one_heatmap_per_node_showing_its_grid_column(name):
+def test_network_has_one_picture_per_node_showing_its_grid_column(name):
     task, _, grid, layers = setup(name)
     fig = figures.network_figure(task, grid, layers, uirevision="keep")
-    heat = of_type(fig, "heatmap")
+    images = fig.layout.images
     n_features = len(task.config.features)
-    assert len(heat) == n_features + sum(task.config.hidden) + task.arch.n_out
+    assert len(images) == n_features + sum(task.config.hidden) + task.arch.n_out
+    assert not of_type(fig, "heatmap")  # nodes are pictures, not traces Plotly paints cell by cell
     columns = [grid["inputs"], *grid["hidden"], grid["output"]]
+    acts = [None, *task.config.layer_activations(), task.arch.output_activation]
     # Nodes are drawn from a coarser grid: the corners and every ~N/NODE_CELLS-th point.
     sub = np.round(np.linspace(0, N - 1, figures.NODE_CELLS)).astype(int)
     assert N > figures.NODE_CELLS and sub[0] == 0 and sub[-1] == N - 1
-    expected = [col[:, j].reshape(N, N)[sub][:, sub] for col in columns for j in range(col.shape[1])]
-    for trace, z in zip(heat, expected, strict=True):
-        assert np.asarray(trace.z).shape == (figures.NODE_CELLS,) * 2
-        assert np.allclose(np.asarray(trace.z, float), z, rtol=1e-6, atol=1e-7)
-        assert trace.showscale is False and trace.hoverinfo == "skip"
+    i = 0
+    for c, (col, act) in enumerate(zip(columns, acts)):
+        for j in range(col.shape[1]):
+            image = images[i]
+            i += 1
+            full = col[:, j].reshape(N, N)
+            lo, hi = figures._node_range(full, act)
+            per_class = c == len(columns) - 1 and col.shape[1] > 1
+            stops = [figures.NEUTRAL, figures.CLASS_COLORS[j]] if per_class else STOPS
+            values = full[sub][:, sub][::-1]  # the picture's top row is the plane's largest x2
+            want = plotly_rgb(stops, np.clip((values.ravel() - lo) / (hi - lo), 0, 1))
+            got = decode(image.source)
+            assert got.shape == (figures.NODE_CELLS, figures.NODE_CELLS, 3)
+            assert np.abs(got.reshape(-1, 3).astype(float) - want).max() <= 0.5 + 1e-6
+            assert (image.xref, image.yref, image.sizing, image.layer) == ("x", "y", "stretch", "above")
+            assert (image.xanchor, image.yanchor) == ("left", "top")
     assert len(edge_lines(fig)) <= 12
     hover = np.stack([edge_hover(fig).x, edge_hover(fig).y], 1).astype(float)
     assert len(hover) == sum(layer["kernel"].size for layer in layers)
     assert len(np.unique(hover.round(6), axis=0)) == len(hover)  # no two edges share a hover point
     assert fig.layout.uirevision == "keep"
-    assert fig.data.index(heat[0]) > fig.data.index(edge_lines(fig)[-1])  # edges drawn under nodes
-    # Square nodes that fit the plot and never overlap within a column.
+    # Square nodes that fit the plot and never overlap within a column; edges end at them.
     lo, hi = fig.layout.yaxis.range
     boxes = {}
-    for t in heat:
-        assert t.dx == pytest.approx(t.dy)
-        box = (t.x0 - t.dx / 2, t.y0 - t.dy / 2, t.y0 + t.dy * (N - 0.5))
-        assert lo <= box[1] and box[2] <= hi
-        boxes.setdefault(round(box[0] + t.dx * N / 2, 6), []).append(box[1:])
+    for image in images:
+        assert image.sizex == pytest.approx(image.sizey)
+        assert lo <= image.y - image.sizey and image.y <= hi
+        boxes.setdefault(round(image.x, 6), []).append((image.y - image.sizey, image.y))
     assert len(boxes) == 2 + len(task.config.hidden)
     for spans in boxes.values():
         spans.sort()
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    ends = {round(x, 6) for t in edge_lines(fig) for x in t.x if x is not None}
+    rims = {round(im.x, 6) for im in images} | {round(im.x + im.sizex, 6) for im in images}
+    assert ends <= rims
     names = [a.text for a in fig.layout.annotations]
     assert all(f in names for f in task.config.features)
-
-
-def test_network_edge_hover_names_the_weights():
-    task, _, grid, layers = setup("default")
-    texts = list(edge_hover(figures.network_figure(task, grid, layers)).hovertext)
-    w = layers[0]["kernel"][1, 2]
-    assert abs(w) >= 1e-3
-    assert f"w[layer 1] 1→2 = {w:.4f}" in texts
-    assert f"w[layer 3] 1→0 = {layers[2]['kernel'][1, 0]:.4f}" in texts
-    assert not any("gradient" in t for t in texts)
-
-
-def test_network_edge_width_grows_with_weight_and_colour_follows_sign():
-    task, _, grid, layers = setup("deep")
-    edges = drawn_edges(figures.network_figure(task, grid, layers), layers)
-    assert len(edges) == sum(layer["kernel"].size for layer in layers)
-    widths, colors, w = zip(*[(e[0], e[1], e[2]) for e in edges])
-    assert_monotone(widths, w)
-    assert all(c == (figures.BLUE if v > 0 else figures.ORANGE) for c, v in zip(colors, w))
-    assert len(set(widths)) > 1
-
-
-def test_network_gradients_set_the_edges_when_asked():
-    task, state, grid, layers = setup("default")
-    grads = models.params_to_layers(engine.full_gradient(task, state))
-    fig = figures.network_figure(task, grid, layers, grads, show="gradients")
-    edges = drawn_edges(fig, layers, grads)
-    widths, colors, g = zip(*[(e[0], e[1], e[3]) for e in edges])
-    assert_monotone(widths, g)
-    assert all(c == (figures.BLUE if v > 0 else figures.ORANGE) for c, v in zip(colors, g))
-    # Gradients are scaled to the largest one, so its edge gets the widest line.
-    assert max(widths) == max(t.line.width for t in edge_lines(fig))
-    big = max(edges, key=lambda e: abs(e[3]))
-    assert big[0] == max(widths)
-    texts = list(edge_hover(fig).hovertext)
-    i, (a, b) = 1, np.unravel_index(np.argmax(np.abs(grads[1]["kernel"])), grads[1]["kernel"].shape)
-    value, grad = layers[i]["kernel"][a, b], grads[i]["kernel"][a, b]
-    assert abs(grad) >= 1e-3
-    assert f"w[layer 2] {a}→{b} = {value:.4f} (gradient {grad:.4f})" in texts
-    # With show="weights" the same gradients only annotate the hover text.
-    by_weight = drawn_edges(figures.network_figure(task, grid, layers, grads), layers, grads)
-    assert_monotone([e[0] for e in by_weight], [e[2] for e in by_weight])
 
 
 def test_network_without_hidden_layers_links_inputs_to_outputs():
     task, _, grid, layers = setup("no_hidden")
     fig = figures.network_figure(task, grid, layers)
-    assert len(of_type(fig, "heatmap")) == 3
+    assert len(fig.layout.images) == 3
     texts = list(edge_hover(fig).hovertext)
     assert len(texts) == 2 and texts[0].startswith("w[layer 1] 0→0 = ")
 
