@@ -10,6 +10,8 @@ MutationObserver counts every change of the "Epoch N" heading's text). Reported 
   redraws_per_s           counter changes per second from the first redraw on (the fragment
                           asks for one every 0.25 s, so 4/s is the ceiling)
   max_redraw_gap_s        the longest freeze between two redraws
+  page_busy_fraction      share of the time the page's main thread spent in long tasks (> 50 ms):
+                          near 1, the browser's drawing is what limits the redraw rate
 
 Usage: python benchmarks/browser_bench.py [--seconds 15] [--cache-dir DIR]
 The JAX compile cache is a fresh temporary folder unless --cache-dir names one (run twice with
@@ -63,7 +65,12 @@ INSTALL_JS = """() => {
     for (const h of document.querySelectorAll('h3')) if (/Epoch/.test(h.innerText || '')) return h.innerText;
     return null;
   };
-  window.__bench = {redraws: 0, times: [], last: text(), click: null};
+  window.__bench = {redraws: 0, times: [], last: text(), click: null, busy: 0};
+  // Main-thread work in tasks over 50 ms (Plotly drawing, React): how busy the page is.
+  new PerformanceObserver((list) => {
+    const b = window.__bench;
+    for (const e of list.getEntries()) if (b.click !== null && e.startTime >= b.click) b.busy += e.duration;
+  }).observe({type: 'longtask'});
   new MutationObserver(() => {
     const t = text();
     if (t !== null && t !== window.__bench.last) {
@@ -166,6 +173,7 @@ def measure(browser, url: str, seconds: float) -> dict:
         "redraws_per_s": None,
         "max_redraw_gap_s": None,
         "distinct_epochs_sampled": len({s["epoch"] for s in samples}),
+        "page_busy_fraction": round(bench["busy"] / 1000 / span_s, 2),
         "exceptions": exceptions,
     }
     if times:

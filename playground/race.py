@@ -3,8 +3,9 @@
 A contender is a set of config overrides (optimizer and its numbers, descent
 variant, batch size, learning rate, L1/L2, dropout, early stopping) with a label.
 Contenders whose compiled code has the same shape (the engine's `Arch`) train
-together in one vmapped call per chunk (`engine.advance_many`); a race runs one
-call per group. Plain SGD runs as momentum with momentum 0 and Adam as AdamW with
+together, up to `engine.VMAP_LANES` at a time, in one vmapped call per chunk
+(`engine.advance_many`); a race runs one call per group, the groups side by side
+on a thread pool as wide as the machine. Plain SGD runs as momentum with momentum 0 and Adam as AdamW with
 weight decay 0 (both exactly the same updates), so they share a group with their
 relatives.
 """
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jax
 import numpy as np
@@ -41,6 +44,10 @@ TABLE_FIELDS = (
 # Optimizers that are exactly a relative with one number set to zero: run them as it.
 _RUN_AS = {"sgd": ("momentum", "momentum"), "adam": ("adamw", "weight_decay")}
 STATUS_NAMES = {engine.RUNNING: "running", engine.DIVERGED: "diverged", engine.EARLY_STOPPED: "early stopped"}
+# XLA runs a small network's training loop on one core, so a race's groups (independent
+# compiled calls) run side by side, one per core. The pool is shared by every race on the
+# server: many users' races queue on it rather than each starting threads of its own.
+_POOL = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="race")
 
 
 class RaceError(ValueError):
@@ -261,6 +268,14 @@ class Group:
     seconds: float = 0.0  # training time of this group's calls (compiles excluded)
 
 
+def _train_group(group: Group, n_epochs: int, chunk: int | None):
+    """One group's training call (run on the pool): (states, histories, seconds)."""
+    t = time.perf_counter()
+    states, histories = engine.advance_many(group.task, group.states, n_epochs, chunk=chunk)
+    jax.block_until_ready(states.params)
+    return states, histories, time.perf_counter() - t
+
+
 class Race:
     """Contenders trained on the same data from the same initial weights.
 
@@ -287,9 +302,9 @@ class Race:
         self.groups: list[Group] = []
         by_key: dict = {}
         for i, task in enumerate(tasks):
-            key = task.arch  # same shapes and optimizer kind: one vmapped call
-            if key not in by_key:
-                by_key[key] = len(self.groups)
+            key = task.arch  # same shapes and optimizer kind: one vmapped call ...
+            if key not in by_key or len(self.groups[by_key[key]].members) == engine.VMAP_LANES:
+                by_key[key] = len(self.groups)  # ... of at most VMAP_LANES networks (see engine)
                 self.groups.append(Group(task, [], None))
             self.groups[by_key[key]].members.append(i)
         self.group_of = [0] * len(tasks)
@@ -347,17 +362,17 @@ class Race:
         target = min(start + max(0, int(n_epochs)), MAX_EPOCHS)
         if target == start:
             return 0
-        for group in self.groups:
-            # Every group runs to the same epoch, so groups stay level whatever happened before.
-            behind = target - int(np.max(np.asarray(group.states.epoch)))
-            if behind <= 0:
-                continue
-            compiles = engine.compile_count()
-            t = time.perf_counter()
-            group.states, hs = engine.advance_many(group.task, group.states, behind, chunk=chunk)
-            jax.block_until_ready(group.states.params)
-            if engine.compile_count() == compiles:  # a compile is not training time
-                group.seconds += time.perf_counter() - t
+        # Every group runs to the same epoch, so groups stay level whatever happened before.
+        jobs = [(g, target - int(np.max(np.asarray(g.states.epoch)))) for g in self.groups]
+        jobs = [(g, behind) for g, behind in jobs if behind > 0]
+        compiles = engine.compile_count()
+        runs = [_POOL.submit(_train_group, g, behind, chunk) for g, behind in jobs]
+        results = [run.result() for run in runs]
+        compiled = engine.compile_count() != compiles
+        for (group, _), (states, hs, seconds) in zip(jobs, results):
+            group.states = states
+            if not compiled:  # a compile is not training time
+                group.seconds += seconds
             for i, h in zip(group.members, hs):
                 for k, v in h.items():
                     self.histories[i][k].extend(v)
