@@ -281,7 +281,9 @@ def output_figure(
 
     Returns:
       A figure: one heatmap (z (n, n), rows x2, columns x1), then a "train" scatter
-      and, with show_test, a "test" scatter (dark outline).
+      and, with show_test, a "test" scatter (dark outline). A smooth one-output plane
+      is drawn by a PNG in `layout.images` ("plane"); its heatmap is then invisible
+      (opacity 0) and only gives the hover values.
     """
     axis = np.asarray(grid["axis"], float)
     n = len(axis)
@@ -312,10 +314,21 @@ def output_figure(
             colorscale=COLORSCALE,
             zmin=lo,
             zmax=hi,
-            zsmooth=False if discretize else "best",
+            zsmooth=False,
             hovertemplate=hover + "output %{z:.3f}<extra></extra>",
         )
     fig = go.Figure(go.Heatmap(**heat))
+    if out.shape[-1] == 1 and not discretize:
+        # Smooth as TFP's canvas: a picture the browser scales (zsmooth="best" costs ~20 ms per
+        # redraw in Plotly); the heatmap stays, invisible, for its hover values.
+        d = (axis[-1] - axis[0]) / max(n - 1, 1)
+        pixels = colorize(z[::-1], lo, hi, [ORANGE, NEUTRAL, BLUE])  # the picture's top row is the largest x2
+        fig.add_layout_image(
+            source=png_uri(pixels), xref="x", yref="y", x=axis[0] - d / 2, y=axis[-1] + d / 2, sizex=n * d,
+            sizey=n * d, sizing="stretch", xanchor="left", yanchor="top", layer="below",
+            opacity=heat["opacity"], name="plane",
+        )  # fmt: skip
+        fig.data[0].opacity = 0
     # White rims as TFP; on a regression plane a value near 0 is nearly white, so grey there.
     sets = [("train", data.x_train, y_train, "#999" if regression else "white")]
     if show_test:

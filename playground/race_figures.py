@@ -95,7 +95,7 @@ def boundaries_figure(
 
     Returns:
       A figure of ceil(K / columns) rows; per contender the traces of `figures.output_figure`
-      (a heatmap, then the "train" points).
+      (a heatmap, then the "train" points) and its plane picture, if any.
     """
     k = len(grids)
     cols = max(1, min(columns, k))
@@ -109,6 +109,8 @@ def boundaries_figure(
             if trace.type == "scatter":
                 trace.marker.size = 4
             fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+        for image in one.layout.images:  # the smooth plane's picture, moved onto this subplot
+            fig.add_layout_image(image, row=i // cols + 1, col=i % cols + 1)
     axis = np.asarray(grids[0]["axis"], float) if grids else np.array([-6.0, 6.0])
     figures._layout(fig, uirevision, 40 + 230 * rows, showlegend=False, hovermode="closest",
                     margin={"l": 8, "r": 8, "t": 26, "b": 8})  # fmt: skip

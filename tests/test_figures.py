@@ -287,3 +287,46 @@ def test_output_click_grid_covers_the_plane_invisibly():
     assert len(x) == 49 and click.marker.opacity == 0
     np.testing.assert_allclose([x.min(), x.max(), y.min(), y.max()], [axis[0], axis[-1]] * 2, rtol=1e-6)
     assert len({(a, b) for a, b in zip(x.round(4), y.round(4))}) == 49  # every grid position once
+
+
+@pytest.mark.parametrize("name", ["default", "tanh", "regression"])
+def test_smooth_output_plane_is_a_picture_of_the_heatmaps_colours(name):
+    task, _, grid, _ = setup(name)
+    fig = figures.output_figure(task, grid)
+    (heat,) = of_type(fig, "heatmap")
+    (plane,) = fig.layout.images
+    assert plane.name == "plane" and plane.layer == "below" and plane.opacity == 0.85
+    assert heat.opacity == 0 and heat.hovertemplate  # invisible, kept for its hover values
+    z = np.asarray(heat.z, float)
+    want = plotly_rgb(STOPS, np.clip((z[::-1].ravel() - heat.zmin) / (heat.zmax - heat.zmin), 0, 1))
+    got = decode(plane.source)
+    assert got.shape == (N, N, 3)
+    assert np.abs(got.reshape(-1, 3).astype(float) - want).max() <= 0.5 + 1e-6
+    # The picture covers the heatmap's cells exactly: centres at the grid axis, half a cell beyond.
+    axis = np.asarray(grid["axis"], float)
+    d = axis[1] - axis[0]
+    assert plane.x == pytest.approx(axis[0] - d / 2) and plane.sizex == pytest.approx(N * d)
+    assert plane.y == pytest.approx(axis[-1] + d / 2) and plane.sizey == pytest.approx(N * d)
+    assert (plane.xanchor, plane.yanchor, plane.sizing) == ("left", "top", "stretch")
+    # Discretized (sharp cells) and multiclass planes stay visible heatmaps, without a picture.
+    sharp = figures.output_figure(task, grid, discretize=True)
+    assert not sharp.layout.images and of_type(sharp, "heatmap")[0].opacity == 0.85
+    many = figures.output_figure(*setup("multiclass")[::2][:2])
+    assert not many.layout.images and of_type(many, "heatmap")[0].opacity == 0.85
+
+
+def test_race_boundaries_put_each_contenders_plane_on_its_own_subplot():
+    from playground import race_figures
+
+    task, state, grid, _ = setup("default")
+    other = evaluate_grid(task, engine.advance(task, state, 30)[0].params, n=N)
+    grids = [grid, other, grid, other, other]
+    fig = race_figures.boundaries_figure(task, grids, list("abcde"), columns=4)
+    heats = of_type(fig, "heatmap")
+    assert len(heats) == len(fig.layout.images) == 5
+    for i, (heat, image, g) in enumerate(zip(heats, fig.layout.images, grids, strict=True)):
+        axes = ("x", "y") if i == 0 else (f"x{i + 1}", f"y{i + 1}")
+        assert (heat.xaxis, heat.yaxis) == axes and (image.xref, image.yref) == axes
+        assert np.allclose(np.asarray(heat.z, float), g["output"][:, 0].reshape(N, N))
+        assert image.source == figures.output_figure(task, g).layout.images[0].source
+    assert not np.allclose(heats[0].z, heats[1].z)  # the trained contender's plane differs
