@@ -5,9 +5,9 @@ variant, batch size, learning rate, L1/L2, dropout, early stopping) with a label
 Contenders whose compiled code has the same shape (the engine's `Arch`) train
 together, up to `engine.VMAP_LANES` at a time, in one vmapped call per chunk
 (`engine.advance_many`); a race runs one call per group, the groups side by side
-on a thread pool as wide as the machine. Plain SGD runs as momentum with momentum 0 and Adam as AdamW with
-weight decay 0 (both exactly the same updates), so they share a group with their
-relatives.
+on a thread pool as wide as the machine. Plain SGD runs as momentum with momentum
+0 and Adam as AdamW with weight decay 0 (both exactly the same updates), so they
+share a group with their relatives.
 """
 
 from __future__ import annotations
