@@ -50,8 +50,8 @@ def set_playing(flag: bool) -> None:
 st.title("Optimizer lab")
 st.caption(
     "Which optimizer, which batch size, which learning rate, and why? Every contender trains on the same "
-    "data from the same initial weights; contenders with the same compiled shape train together in one "
-    "vmapped call."
+    "data from the same initial weights; contenders with the same compiled shape train together, up to "
+    "four in one vmapped call, and the calls run side by side on the server's cores."
 )
 
 # ---- contenders ---------------------------------------------------------------------------

@@ -281,8 +281,8 @@ def output_figure(
 
     Returns:
       A figure: one heatmap (z (n, n), rows x2, columns x1), then a "train" scatter
-      and, with show_test, a "test" scatter (dark outline). A smooth one-output plane
-      is drawn by a PNG in `layout.images` ("plane"); its heatmap is then invisible
+      and, with show_test, a "test" scatter (dark outline). A smooth (not discretized,
+      not multiclass) plane is drawn by a PNG in `layout.images` ("plane"); its heatmap is then invisible
       (opacity 0) and only gives the hover values.
     """
     axis = np.asarray(grid["axis"], float)
@@ -292,8 +292,10 @@ def output_figure(
     y_train, y_test = np.asarray(data.y_train, float), np.asarray(data.y_test, float)
     regression = data.task == "regression"
     r = max(1.0, float(np.abs(np.concatenate([y_train, y_test])).max(initial=0.0))) if regression else 1.0
-    heat = {"x": axis, "y": axis, "showscale": False, "opacity": 0.85}
+    opacity = 0.85
+    heat = {"x": axis, "y": axis, "showscale": False, "opacity": opacity}
     hover = "x1 %{x:.2f}, x2 %{y:.2f}<br>"
+    picture = None
     if out.shape[-1] > 1 and not regression:
         z, scale, custom = _class_plane(out, out.shape[-1], act == "softmax", discretize)
         heat.update(
@@ -317,18 +319,19 @@ def output_figure(
             zsmooth=False,
             hovertemplate=hover + "output %{z:.3f}<extra></extra>",
         )
+        if not discretize:
+            # Smooth as TFP's canvas: a picture the browser scales (zsmooth="best" costs ~20 ms
+            # per redraw in Plotly); the heatmap stays, invisible, for its hover values.
+            picture = colorize(z[::-1], lo, hi, [ORANGE, NEUTRAL, BLUE])  # top row: the largest x2
+            heat["opacity"] = 0
     fig = go.Figure(go.Heatmap(**heat))
-    if out.shape[-1] == 1 and not discretize:
-        # Smooth as TFP's canvas: a picture the browser scales (zsmooth="best" costs ~20 ms per
-        # redraw in Plotly); the heatmap stays, invisible, for its hover values.
+    if picture is not None:
         d = (axis[-1] - axis[0]) / max(n - 1, 1)
-        pixels = colorize(z[::-1], lo, hi, [ORANGE, NEUTRAL, BLUE])  # the picture's top row is the largest x2
         fig.add_layout_image(
-            source=png_uri(pixels), xref="x", yref="y", x=axis[0] - d / 2, y=axis[-1] + d / 2, sizex=n * d,
-            sizey=n * d, sizing="stretch", xanchor="left", yanchor="top", layer="below",
-            opacity=heat["opacity"], name="plane",
+            source=png_uri(picture), xref="x", yref="y", x=axis[0] - d / 2, y=axis[-1] + d / 2, sizex=n * d,
+            sizey=n * d, sizing="stretch", xanchor="left", yanchor="top", layer="below", opacity=opacity,
+            name="plane",
         )  # fmt: skip
-        fig.data[0].opacity = 0
     # White rims as TFP; on a regression plane a value near 0 is nearly white, so grey there.
     sets = [("train", data.x_train, y_train, "#999" if regression else "white")]
     if show_test:
