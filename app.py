@@ -1,11 +1,12 @@
-"""Home page: what this is and where to go."""
+"""Entry point: the navigation (named pages with Material icons) and the home page."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Neural Network Playground", page_icon="🧠", layout="wide")
-st.title("Neural Network Playground")
-st.markdown(
-    """
+
+def home():
+    st.title("Neural Network Playground")
+    st.markdown(
+        """
 Build a neural network in the browser, train it live on a real JAX engine (CPU or GPU),
 and watch every number move: the loss, every weight, every neuron's output over the plane.
 
@@ -20,7 +21,17 @@ and watch every number move: the loss, every weight, every neuron's output over 
 
 Every experiment lives in the URL: copy the link to share it.
 """
-)
-st.page_link("pages/1_Playground.py", label="Open the Playground", icon="▶️")
-st.page_link("pages/2_Backprop.py", label="Backprop, step by step", icon="🔍")
-st.page_link("pages/3_Optimizer_lab.py", label="Optimizer lab", icon="🏁")
+    )
+    st.page_link(PAGES[1], label="Open the Playground", icon=":material/play_circle:")
+    st.page_link(PAGES[2], label="Backprop, step by step", icon=":material/account_tree:")
+    st.page_link(PAGES[3], label="Optimizer lab", icon=":material/speed:")
+
+
+PAGES = [
+    st.Page(home, title="Home", icon=":material/home:", default=True),
+    st.Page("pages/1_Playground.py", title="Playground", icon=":material/hub:"),
+    st.Page("pages/2_Backprop.py", title="Backprop", icon=":material/account_tree:"),
+    st.Page("pages/3_Optimizer_lab.py", title="Optimizer lab", icon=":material/speed:"),
+]
+st.set_page_config(page_title="Neural Network Playground", page_icon=":material/neurology:", layout="wide")
+st.navigation(PAGES).run()

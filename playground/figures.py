@@ -34,7 +34,7 @@ _COLUMN_GAP, _COLUMN_CAP, _NODE_PITCH = 3.0, 8, 1.35
 _LABEL_WIDTH = 1.9  # room left of the inputs for feature names
 _EDGE_BINS = 6  # edges drawn as _EDGE_BINS widths x 2 signs line traces
 _EDGE_HOVER_AT = 0.4142  # fraction along an edge; t/(1-t) ~ 1/sqrt(2) avoids shared points
-_TINTS = 5  # confidence levels of a multiclass output plane
+TINTS = 5  # confidence levels of a multiclass output plane
 # Each node's heatmap is drawn from at most NODE_CELLS x NODE_CELLS grid points (TFP
 # uses 10 x 10) as a PNG the browser scales smoothly: a 6x8 network has 56 nodes, and
 # 50 x 50 doubles each made the figure 1.8 MB per live redraw.
@@ -63,7 +63,7 @@ def _layout(fig: go.Figure, uirevision: str, height: int, **kwargs) -> go.Figure
     return fig
 
 
-def _node_range(values: np.ndarray, activation: str | None) -> tuple[float, float]:
+def node_range(values: np.ndarray, activation: str | None) -> tuple[float, float]:
     """Colour range of a node: 0..1 for sigmoid/softmax, -1..1 for tanh, otherwise
     symmetric about 0 (inputs by their own extent, other layers at least -1..1)."""
     if activation in ("sigmoid", "softmax"):
@@ -76,7 +76,7 @@ def _node_range(values: np.ndarray, activation: str | None) -> tuple[float, floa
     return -r, r
 
 
-def _columns(task, grid: dict, layers: list[dict]) -> list[dict]:
+def node_columns(task, grid: dict, layers: list[dict]) -> list[dict]:
     """One dict per column of the network view: values (n*n, k), names, colours."""
     names = [f for f in FEATURES if f in task.config.features]  # grid columns are in FEATURES order
     acts = [*task.config.layer_activations(), task.arch.output_activation]
@@ -173,8 +173,8 @@ def network_figure(
       them in a few milliseconds where Plotly paints 60 heatmaps cell by cell.
     """
     n = len(np.asarray(grid["axis"]))
-    sub = _downsample(n, NODE_CELLS)
-    cols = _columns(task, grid, layers)
+    sub = downsample(n, NODE_CELLS)
+    cols = node_columns(task, grid, layers)
     counts = [c["values"].shape[1] for c in cols]
     sizes = [min(1.0, _COLUMN_CAP / k) for k in counts]
     # Deep networks are wide: bring columns closer so the nodes stay large.
@@ -189,7 +189,7 @@ def network_figure(
         s = sizes[c]
         for j in range(counts[c]):
             full = col["values"][:, j].reshape(n, n)
-            zmin, zmax = _node_range(full, col["act"])
+            zmin, zmax = node_range(full, col["act"])
             stops = [NEUTRAL, CLASS_COLORS[j % 6]] if col.get("classes") else [ORANGE, NEUTRAL, BLUE]
             pixels = colorize(full[np.ix_(sub[::-1], sub)], zmin, zmax, stops)  # grid row 0 is the bottom
             images.append(
@@ -240,8 +240,8 @@ def _nice_step(span: float) -> float:
     return 10 ** np.ceil(np.log10(span / 10))
 
 
-def _class_plane(out: np.ndarray, n_classes: int, softmax: bool, discretize: bool):
-    """Multiclass plane: (z codes class * _TINTS + tint, colorscale, customdata (n, n, 2))."""
+def class_plane(out: np.ndarray, n_classes: int, softmax: bool, discretize: bool):
+    """Multiclass plane: (z codes class * TINTS + tint, colorscale, customdata (n, n, 2))."""
     cls = out.argmax(-1)
     top = np.take_along_axis(out, cls[..., None], -1)[..., 0]
     if softmax:
@@ -249,15 +249,15 @@ def _class_plane(out: np.ndarray, n_classes: int, softmax: bool, discretize: boo
     else:  # margin between the two largest outputs
         conf = top - np.sort(out, -1)[..., -2]
     conf = np.clip(np.nan_to_num(conf), 0, 1)
-    tint = np.minimum((conf * _TINTS).astype(int), _TINTS - 1)
+    tint = np.minimum((conf * TINTS).astype(int), TINTS - 1)
     if discretize:
-        tint[:] = _TINTS - 1
-    n_codes = n_classes * _TINTS
+        tint[:] = TINTS - 1
+    n_codes = n_classes * TINTS
     scale = []
     for code in range(n_codes):
-        color = _mix("#ffffff", CLASS_COLORS[code // _TINTS % 6], 0.25 + 0.6 * (code % _TINTS) / (_TINTS - 1))
+        color = _mix("#ffffff", CLASS_COLORS[code // TINTS % 6], 0.25 + 0.6 * (code % TINTS) / (TINTS - 1))
         scale += [[code / n_codes, color], [(code + 1) / n_codes, color]]
-    return cls * _TINTS + tint, scale, np.stack([cls, top], -1)
+    return cls * TINTS + tint, scale, np.stack([cls, top], -1)
 
 
 def output_figure(
@@ -297,12 +297,12 @@ def output_figure(
     hover = "x1 %{x:.2f}, x2 %{y:.2f}<br>"
     picture = None
     if out.shape[-1] > 1 and not regression:
-        z, scale, custom = _class_plane(out, out.shape[-1], act == "softmax", discretize)
+        z, scale, custom = class_plane(out, out.shape[-1], act == "softmax", discretize)
         heat.update(
             z=z.astype(np.int16),
             colorscale=scale,
             zmin=-0.5,
-            zmax=out.shape[-1] * _TINTS - 0.5,
+            zmax=out.shape[-1] * TINTS - 0.5,
             customdata=custom.astype(np.float32),
             hovertemplate=hover + "class %{customdata[0]} (%{customdata[1]:.3f})<extra></extra>",
         )
@@ -376,7 +376,7 @@ def output_figure(
 MAX_LINE_POINTS = 500
 
 
-def _downsample(n: int, limit: int = MAX_LINE_POINTS) -> np.ndarray:
+def downsample(n: int, limit: int = MAX_LINE_POINTS) -> np.ndarray:
     """Indices to draw: all when n <= limit, else `limit` evenly spaced ones, first and last kept."""
     if n <= limit:
         return np.arange(n)
@@ -394,7 +394,7 @@ def loss_figure(history: dict, log_y: bool = False, uirevision: str = "loss", he
     # A browser redraws a few thousand points per line quickly; a 100k-epoch run would
     # stall every tick, so long histories are thinned for drawing (hover then shows
     # the exact values of the drawn epochs).
-    idx = _downsample(len(epochs))
+    idx = downsample(len(epochs))
     fig = go.Figure()
     styles = [
         ("train_loss", "train loss", "#777", "solid", "y"),

@@ -45,7 +45,7 @@ def race_loss_figure(
     fig = go.Figure()
     for i, (name, h) in enumerate(zip(labels, histories)):
         epochs = np.asarray(h.get("epoch", []), float)
-        idx = figures._downsample(len(epochs))
+        idx = figures.downsample(len(epochs))
         styles = (("train_loss", "", "solid", True), ("test_loss", " (test)", "dash", False))
         for key, suffix, dash, legend in styles:
             y = np.asarray(h.get(key, []), float)

@@ -5,24 +5,58 @@ No Streamlit here: `state` arguments are plain mappings (st.session_state is one
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from playground import engine, losses
 from playground.config import CHOICES, RANGES, Config, from_query
-from playground.datasets import DATASETS, FEATURES, generate
+from playground.datasets import DATASETS, FEATURES, MAX_CSV_BYTES, generate
 from playground.optimizers import OPTIMIZERS
 
 GRID = 50  # grid points per side for the heatmaps
+UPLOAD_LIMIT = f"{MAX_CSV_BYTES / 1_000_000:g} MB"
+LAYER_OPS = ("add_layer", "del_layer", "add_neuron", "del_neuron")
+# Page styles: charts stay drawn while a rerun is pending (no grey-out flicker), a slimmer top
+# margin so controls, network, plane and curve fit one 1280x720 screen, feature pills wrap.
+PAGE_CSS = (
+    "<style>[data-stale='true']{opacity:1 !important; transition:none !important}"
+    "[data-testid='stMainBlockContainer']{padding-top:2.6rem !important; padding-bottom:1rem !important;"
+    " padding-left:2rem !important; padding-right:2rem !important}"
+    "section[data-testid='stSidebar']{width:256px !important; min-width:256px !important}"
+    ".st-key-pg-features div{flex-wrap:wrap !important; overflow:visible !important}</style>"
+)
 CLASS_NAMES = ("orange", "blue", "green", "pink", "purple", "brown")  # figures.CLASS_COLORS order
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 REGULARIZATION = ("none", "L1", "L2", "L1 + L2")
 # Widgets that map to config fields one to one, plus the two that share l1/l2.
 WIDGET_FIELDS = (
-    "learning_rate", "activation", "optimizer", "regularization", "reg_rate", "loss", "output_activation",
-    "init", "gd_variant", "batch_size", "activations", "momentum", "beta1", "beta2", "rho", "eps",
-    "weight_decay", "dropout", "early_stopping_patience", "dataset", "n_classes", "train_ratio", "noise",
-    "n_samples", "seed", "features",
+    "learning_rate",
+    "activation",
+    "optimizer",
+    "regularization",
+    "reg_rate",
+    "loss",
+    "output_activation",
+    "init",
+    "gd_variant",
+    "batch_size",
+    "activations",
+    "momentum",
+    "beta1",
+    "beta2",
+    "rho",
+    "eps",
+    "weight_decay",
+    "dropout",
+    "early_stopping_patience",
+    "dataset",
+    "n_classes",
+    "train_ratio",
+    "noise",
+    "n_samples",
+    "seed",
+    "features",
 )
 
 
@@ -31,9 +65,23 @@ def config_from_query(query: dict) -> tuple[Config, list[str]]:
     return from_query(query)
 
 
+# Widgets that set several config fields: hiding any of the fields hides the widget.
+WIDGET_SETS = {"regularization": ("l1", "l2"), "reg_rate": ("l1", "l2")}
+HIDEABLE = (*(f.name for f in dataclasses.fields(Config)), *WIDGET_SETS)
+
+
 def hidden_controls(query: dict) -> set[str]:
-    """Fields a lesson link hides: `?learning_rate_hide=1` hides the learning rate."""
-    return {k[: -len("_hide")] for k in query if k.endswith("_hide") and len(k) < 64}
+    """Fields a lesson link hides: `?learning_rate_hide=1` hides the learning rate.
+
+    Any config field can be hidden (`hidden_hide` hides the layer and neuron buttons,
+    `dataset_hide` the data choice, the CSV upload and clicking points in); unknown
+    names are ignored.
+    """
+    return {k[: -len("_hide")] for k in query if k.endswith("_hide") and k[: -len("_hide")] in HIDEABLE}
+
+
+def is_hidden(widget_field: str, hidden: set[str]) -> bool:
+    return widget_field in hidden or any(f in hidden for f in WIDGET_SETS.get(widget_field, ()))
 
 
 def widget_values(c: Config) -> dict:
@@ -123,6 +171,18 @@ def edit_layers(c: Config, op: str, layer: int | None = None) -> dict:
     return {"hidden": tuple(hidden), "activations": activations}
 
 
+def layer_event(c: Config, event) -> dict | None:
+    """Config changes for a +/- click in the live view ({"op", "layer"} from the browser),
+    or None when the event is not one the view can send (anything else is ignored)."""
+    if not isinstance(event, dict) or event.get("op") not in LAYER_OPS:
+        return None
+    layer = event.get("layer")
+    if event["op"] in ("add_neuron", "del_neuron"):
+        if not isinstance(layer, int) or isinstance(layer, bool) or not 0 <= layer < len(c.hidden):
+            return None
+    return edit_layers(c, event["op"], layer)
+
+
 @functools.lru_cache(maxsize=1)
 def thumbnails() -> dict:
     """A small picture of every built-in dataset (the same for every user)."""
@@ -144,7 +204,7 @@ def top_row(c: Config) -> list[tuple]:
         ("selectbox", "activation", "Activation", {"options": CHOICES["activation"]}),
         ("selectbox", "optimizer", "Optimizer", {"options": CHOICES["optimizer"]}),
         ("selectbox", "regularization", "Regularization", {"options": REGULARIZATION}),
-        ("select_slider", "reg_rate", "Regularization rate", {"options": REG_RATES}),
+        ("select_slider", "reg_rate", "L1/L2 rate", {"options": REG_RATES}),
     ]
 
 

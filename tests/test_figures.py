@@ -94,7 +94,7 @@ def test_network_has_one_picture_per_node_showing_its_grid_column(name):
             image = images[i]
             i += 1
             full = col[:, j].reshape(N, N)
-            lo, hi = figures._node_range(full, act)
+            lo, hi = figures.node_range(full, act)
             per_class = c == len(columns) - 1 and col.shape[1] > 1
             stops = [figures.NEUTRAL, figures.CLASS_COLORS[j]] if per_class else STOPS
             values = full[sub][:, sub][::-1]  # the picture's top row is the plane's largest x2
@@ -175,7 +175,7 @@ def test_output_figure_multiclass_colours_the_argmax():
     assert np.allclose(custom[..., 1], out.max(-1))
     z = np.asarray(heat.z)
     # Codes group by class; within a class, tints by confidence (more codes than classes).
-    assert np.array_equal(z // figures._TINTS, out.argmax(-1))
+    assert np.array_equal(z // figures.TINTS, out.argmax(-1))
     (disc,) = of_type(figures.output_figure(task, grid, discretize=True), "heatmap")
     assert len(np.unique(disc.z)) == len(np.unique(out.argmax(-1)))
     (train,) = of_type(figures.output_figure(task, grid), "scatter")

@@ -4,11 +4,13 @@ Under AppTest a fragment's run_every never fires, so Play's live loop is
 covered in the browser test; here each at.run() runs the script once.
 """
 
+import json
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import engine
+from playground import engine, ui
 from playground import session as session_module
 from playground.config import Config
 from playground.datasets import DataError
@@ -28,12 +30,27 @@ def sess(at) -> Session:
     return at.session_state["pg.session"]
 
 
+def live_data(at) -> dict:
+    """The data the page sent to its live view (the browser component) in the last run."""
+    (element,) = at.get("bidi_component")
+    return json.loads(element.proto.json)
+
+
+def shown_epoch(at) -> int:
+    return live_data(at)["frames"][-1]["epoch"]
+
+
+def widget(at, key):
+    return next(w for w in [*at.main, *at.sidebar] if getattr(w, "key", None) == key)
+
+
 def test_default_load_has_no_exception_and_tfp_defaults():
     at = page()
     assert not at.exception
     s = sess(at)
     assert s.config == Config()
-    assert any("Epoch 0" in m.value for m in at.markdown)
+    data = live_data(at)
+    assert shown_epoch(at) == 0 and data["playing"] is False and data["scene"]["id"] == data["scene_id"]
 
 
 def test_step_advances_and_reset_clears():
@@ -43,7 +60,7 @@ def test_step_advances_and_reset_clears():
     assert not at.exception
     s = sess(at)
     assert s.epoch == 2 and len(s.history["train_loss"]) == 2
-    assert any("Epoch 2" in m.value for m in at.markdown)
+    assert shown_epoch(at) == 2
     at.button(key="pg.reset").click().run()
     assert sess(at).epoch == 0 and sess(at).history["epoch"] == []
 
@@ -81,8 +98,7 @@ def test_play_sets_playing_and_pause_stops():
 )
 def test_every_widget_changes_the_config(key, value, check):
     at = page()
-    widget = next(w for w in at.main if getattr(w, "key", None) == key)
-    widget.set_value(value).run()
+    widget(at, key).set_value(value).run()
     assert not at.exception
     assert check(sess(at).config), sess(at).config
     assert not [e for e in at.error if "loss" in e.value]  # dependent choices stay valid
@@ -98,18 +114,31 @@ def test_hyper_change_keeps_weights_but_data_change_resets():
     assert sess(at).epoch == 3  # weights kept, as TensorFlow Playground does
     at.slider(key="pg.noise").set_value(10).run()
     assert sess(at).epoch == 0
-    assert any("Weights reset" in i.value for i in at.info)
+    assert any("Weights reset" in t.value for t in at.toast)  # a toast: it fades, the page does not shift
 
 
-def test_layer_buttons_change_the_network():
-    at = page()
-    at.button(key="pg.add_layer").click().run()
-    assert sess(at).config.hidden == (4, 2, 2)
-    at.button(key="pg.add0").click().run()
-    assert sess(at).config.hidden == (5, 2, 2)
-    at.button(key="pg.del_layer").click().run()
-    at.button(key="pg.del1").click().run()
-    assert sess(at).config.hidden == (5, 1) and not at.exception
+def test_layer_events_change_the_network_and_odd_ones_are_ignored():
+    """The live view's +/- buttons send {"op", "layer"}; clicking them is the browser test's job."""
+    c = Config()
+    assert ui.layer_event(c, {"op": "add_layer"})["hidden"] == (4, 2, 2)
+    assert ui.layer_event(c, {"op": "add_neuron", "layer": 0})["hidden"] == (5, 2)
+    assert ui.layer_event(c, {"op": "del_neuron", "layer": 1})["hidden"] == (4, 1)
+    assert ui.layer_event(c, {"op": "del_layer", "layer": None})["hidden"] == (4,)
+    for odd in [
+        None,
+        [],
+        {"op": "eval"},
+        {"op": "add_neuron", "layer": 2},
+        {"op": "add_neuron", "layer": -1},
+        {"op": "add_neuron", "layer": "0"},
+        {"op": "add_neuron", "layer": True},
+        {"op": "del_neuron"},
+    ]:
+        assert ui.layer_event(c, odd) is None, odd
+    # The caps hold: 8 layers, 32 neurons, at least 1 neuron.
+    assert ui.layer_event(Config(hidden=(4,) * 8), {"op": "add_layer"})["hidden"] == (4,) * 8
+    assert ui.layer_event(Config(hidden=(32,)), {"op": "add_neuron", "layer": 0})["hidden"] == (32,)
+    assert ui.layer_event(Config(hidden=(1,)), {"op": "del_neuron", "layer": 0})["hidden"] == (1,)
 
 
 def test_query_params_reproduce_an_experiment_and_hide_controls():
@@ -155,8 +184,11 @@ def test_tick_trains_adaptively_and_matches_plain_training():
     assert total == s.epoch > 6
     ref = engine.init_state(s.task)
     ref, _, _ = engine.advance(s.task, ref, s.epoch)
-    np.testing.assert_allclose(s.layers()[0]["kernel"], np.asarray(
-        __import__("playground.models", fromlist=["x"]).params_to_layers(ref.params)[0]["kernel"]), rtol=1e-5)
+    np.testing.assert_allclose(
+        s.layers()[0]["kernel"],
+        np.asarray(__import__("playground.models", fromlist=["x"]).params_to_layers(ref.params)[0]["kernel"]),
+        rtol=1e-5,
+    )
 
 
 class FakeClock:
@@ -219,8 +251,18 @@ def test_slow_redraws_give_training_a_share_of_the_cycle(monkeypatch):
 
 
 def test_divergence_pauses_with_message_and_keeps_finite_weights():
-    s = Session(Config(dataset="reg-plane", loss="mse", output_activation="linear", learning_rate=10.0,
-                       hidden=(8, 8), activation="relu", init="he", gd_variant="batch"))
+    s = Session(
+        Config(
+            dataset="reg-plane",
+            loss="mse",
+            output_activation="linear",
+            learning_rate=10.0,
+            hidden=(8, 8),
+            activation="relu",
+            init="he",
+            gd_variant="batch",
+        )
+    )
     s.playing = True
     for _ in range(20):
         s.tick()
@@ -248,10 +290,17 @@ def test_add_point_appends_a_training_point_and_keeps_the_weights():
     assert len(s.task.data.x_train) == n + 1
 
 
-@pytest.mark.parametrize("config, label, words", [
-    (Config(n_samples=40), 2, "class 2"),
-    (Config(dataset="reg-plane", loss="mse", output_activation="linear", n_samples=40), 0, "classification"),
-])
+@pytest.mark.parametrize(
+    "config, label, words",
+    [
+        (Config(n_samples=40), 2, "class 2"),
+        (
+            Config(dataset="reg-plane", loss="mse", output_activation="linear", n_samples=40),
+            0,
+            "classification",
+        ),
+    ],
+)
 def test_add_point_refuses_what_does_not_fit(config, label, words):
     s = Session(config)
     data = s.task.data

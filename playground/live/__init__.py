@@ -1,0 +1,1 @@
+"""The live view: frames computed on the server, played back in the browser."""
