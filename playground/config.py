@@ -19,10 +19,12 @@ from playground.models import INITS
 from playground.optimizers import OPTIMIZERS
 
 DATASET_NAMES = (*DATASETS, "csv")
+DEFAULT_DATASET = "circle"
 GD_VARIANTS = ("batch", "stochastic", "minibatch")
 MAX_LAYERS = 8
 MAX_NEURONS = 32
 MAX_STRING = 200  # longest raw value a parser will even look at
+CSV_LINK_WARNING = f"dataset: uploaded or clicked-in data cannot travel in a link; using {DEFAULT_DATASET!r}"
 
 
 class ConfigError(ValueError):
@@ -38,7 +40,7 @@ class Config:
     """Every choice of one experiment. Defaults are TensorFlow Playground's opening screen."""
 
     # Data.
-    dataset: str = "circle"
+    dataset: str = DEFAULT_DATASET
     n_classes: int = 3  # blobs only
     n_samples: int = 500
     noise: float = 0.0  # 0..50, as TensorFlow Playground's slider
@@ -291,6 +293,9 @@ def from_query(query: Mapping[str, Any]) -> tuple[Config, list[str]]:
 
     Each unreadable or invalid value falls back to its default, and a warning
     names it. Unknown keys (including `*_hide` lesson keys) are ignored.
+    `dataset=csv` falls back to the default dataset too: a link carries the
+    config, never the user's own points, so the result can always be built
+    without a CSV.
 
     Returns:
       (config, warnings)
@@ -307,6 +312,12 @@ def from_query(query: Mapping[str, Any]) -> tuple[Config, list[str]]:
             values[key] = parse_value(key, raw)
         except ConfigError as e:
             warnings.append(f"{e}; using the default")
+    # The page writes dataset=csv after an upload or a clicked-in point, but the
+    # points themselves are not in the link: a reload or a shared link gets the
+    # default dataset (and a note) rather than a dataset that cannot be built.
+    if values.get("dataset") == "csv":
+        del values["dataset"]
+        warnings.append(CSV_LINK_WARNING)
     # Values are checked together (loss and output activation depend on each
     # other); drop the field each error names until the rest is valid.
     while True:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playground import config as cfg
+from playground import engine
 from playground.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from playground.config import Config, ConfigError, from_dict, from_json, from_query, set_items
 from playground.datasets import DATASETS, FEATURES
@@ -124,7 +125,10 @@ def test_query_round_trip(c):
     assert all(isinstance(v, str) for v in query.values())
     # Only what differs from the defaults is written.
     assert set(query) == {f for f in FIELDS if getattr(c, f) != getattr(DEFAULT, f)}
-    assert from_query(query) == (c, [])
+    if c.dataset == "csv":  # the user's points are not in the link: see the tests below
+        assert from_query(query) == (c.replace(dataset=DEFAULT.dataset), [cfg.CSV_LINK_WARNING])
+    else:
+        assert from_query(query) == (c, [])
     assert set_items([f"{k}={v}" for k, v in query.items()], Config()) == c
 
 
@@ -199,6 +203,88 @@ def test_from_query_resolves_dependent_fields():
     c, warnings = from_query({"hidden": "4,4,4", "activations": "relu,elu"})
     assert c.hidden == (4, 4, 4) and c.activations == () and len(warnings) == 1
     assert warnings[0].startswith("activations:")
+
+
+# Configs the page writes to the address bar after an upload or clicked-in points.
+CSV_CONFIGS = [
+    Config(dataset="csv"),
+    ROUND_TRIP[3],
+    Config(
+        dataset="csv",
+        n_classes=5,
+        hidden=(6, 3),
+        activation="relu",
+        learning_rate=0.1,
+        noise=10.0,
+        seed=7,
+        train_ratio=0.7,
+        features=("x1", "x2", "x1*x2"),
+        batch_size=20,
+        l2=0.001,
+    ),
+    Config(dataset="csv", loss="ce", output_activation="softmax", optimizer="adam", dropout=0.1),
+    Config(dataset="csv", loss="mse", output_activation="linear", hidden=(8,), gd_variant="batch"),
+    Config(dataset="csv", loss="hinge", output_activation="tanh", activations=("relu", "elu")),
+]
+
+
+@pytest.mark.parametrize("c", CSV_CONFIGS, ids=range(len(CSV_CONFIGS)))
+def test_from_query_dataset_csv_falls_back_to_the_default_dataset(c):
+    got, warnings = from_query(c.to_query())
+    assert warnings == [cfg.CSV_LINK_WARNING]
+    assert warnings[0] == "dataset: uploaded or clicked-in data cannot travel in a link; using 'circle'"
+    assert got == c.replace(dataset=DEFAULT.dataset)  # every other field kept
+    # The config builds without a CSV: the page's reload no longer crashes.
+    task = engine.make_task(got)
+    assert task.data.task == "classification" and task.config == got
+
+
+# Fields valid with a CSV of some kind but not with the default (binary) dataset.
+CSV_DEPENDENT = [
+    ({"loss": "mse", "output_activation": "softmax"}, ["output_activation"]),
+    ({"loss": "huber", "output_activation": "softmax", "n_classes": "6"}, ["output_activation"]),
+]
+
+
+@pytest.mark.parametrize("extra, dropped", CSV_DEPENDENT)
+def test_from_query_dataset_csv_with_fields_that_need_it(extra, dropped):
+    got, warnings = from_query({"dataset": "csv", **extra, "noise": "5"})
+    assert [w.split(":")[0] for w in warnings] == ["dataset", *dropped]
+    assert got.noise == 5.0 and got.dataset == DEFAULT.dataset
+    for f in dropped:
+        assert getattr(got, f) == getattr(DEFAULT, f)
+    engine.make_task(got)
+
+
+@pytest.mark.parametrize("raw", ["csv", " csv ", ["circle", "csv"]])
+def test_from_query_reads_dataset_csv_however_written(raw):
+    assert from_query({"dataset": raw}) == (DEFAULT, [cfg.CSV_LINK_WARNING])
+
+
+def test_from_query_dataset_csv_does_not_change_strict_parsing():
+    # The CLI's `--csv FILE --set dataset=csv` still needs csv in strict parsing.
+    assert from_dict({"dataset": "csv"}).dataset == "csv"
+    assert set_items(["dataset=csv"], Config()).dataset == "csv"
+
+
+ODD_NUMBERS = ["-1", "0", "-0", "3.5", "1e308", "-1e308", "1e-400", "nan", "NaN", "inf", "-inf", "0x10"]
+ODD_TEXT = ["", " ", ",", ",,,", "true", "None", "[]", "{}", "é", "\x00", "\u202e", "%00", "1" * 300]
+ODD_NAMES = ["csv", "circle", "blobs", "reg-plane", "ce", "softmax", "4,2", "relu,tanh", "x1,x2", "1_000"]
+ODD_VALUES = [*ODD_NUMBERS, *ODD_TEXT, *ODD_NAMES, ["csv", "x"], [], ["", ""]]
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_from_query_never_raises_on_odd_values_for_any_field(field):
+    for raw in ODD_VALUES:
+        for query in (
+            {field: raw},
+            {"dataset": "csv", field: raw},
+            {"dataset": "csv", "loss": "ce", "output_activation": "softmax", field: raw},
+        ):
+            c, warnings = from_query(query)
+            cfg.validate(c)
+            assert c.dataset != "csv"
+            assert all(w.split(":")[0] in FIELDS for w in warnings)
 
 
 def test_from_query_several_bad_values_give_one_warning_each():
@@ -342,6 +428,7 @@ def test_from_query_never_raises_and_returns_a_config(query):
     c, warnings = from_query(query)
     assert isinstance(c, Config)
     cfg.validate(c)
+    assert c.dataset != "csv"  # a link never asks for data it cannot carry
     assert all(isinstance(w, str) and w.split(":")[0] in FIELDS for w in warnings)
     for f in FIELDS:
         if f not in query:
