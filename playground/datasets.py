@@ -16,7 +16,12 @@ import numpy as np
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
 MAX_SAMPLES = 10_000
-MAX_CSV_BYTES = 2_000_000
+# Streamlit's server.maxUploadSize is in MB of 1024 * 1024 bytes (its server checks
+# that; its browser check uses 1000 * 1000 except on Windows), so the parser takes
+# every file .streamlit/config.toml lets through, and says "MB" the same way.
+MAX_CSV_MB = 2
+MB = 1024 * 1024
+MAX_CSV_BYTES = MAX_CSV_MB * MB
 MAX_CSV_ROWS = 5_000
 MAX_ABS_VALUE = 1e6  # Far beyond the [-6, 6] world, and safe to cast to float32.
 CSV_COLUMNS = ("x1", "x2", "label")
@@ -319,7 +324,7 @@ def _decode(raw, max_bytes):
     if not isinstance(raw, (bytes, bytearray)):
         raise TypeError(f"expected bytes or str, got {type(raw).__name__}")
     if len(raw) > max_bytes:
-        size = [f"{b / 1e6:.1f} MB" if b >= 100_000 else f"{b:,} bytes" for b in (len(raw), max_bytes)]
+        size = [f"{b / MB:.1f} MB" if b >= 100_000 else f"{b:,} bytes" for b in (len(raw), max_bytes)]
         raise DataError(f"the file is {size[0]}; the limit is {size[1]}")
     if b"\x00" in raw:
         raise DataError("this is not a UTF-8 text CSV file (it contains NUL bytes)")
@@ -373,10 +378,15 @@ def parse_csv(raw, max_bytes=MAX_CSV_BYTES, max_rows=MAX_CSV_ROWS):
 
     Returns:
         points: (n, 2) float64 finite.
-        labels: (n,) float64 finite.
-        task: "classification" when every label is 0/1, or an integer in 0..5 with at
-            least 3 distinct values; "regression" otherwise.
-        n_classes: max label + 1 for classification, 0 for regression.
+        labels: (n,) float64 finite: class indices for classification, values as
+            written for regression.
+        task: "classification" when every label is 0/1; or every label is -1/+1
+            (TensorFlow Playground's classes, mapped -1 -> 0 and +1 -> 1; both must
+            occur); or every label is an integer in 0..5 with at least 3 distinct
+            values. "regression" otherwise, -1/0/1 included: those read as values in
+            TensorFlow Playground's regression range [-1, 1], and 3 classes from them
+            would need an order no file states.
+        n_classes: max class index + 1 for classification, 0 for regression.
 
     Raises:
         DataError: With a message for the user naming the line and column at fault.
@@ -411,6 +421,8 @@ def parse_csv(raw, max_bytes=MAX_CSV_BYTES, max_rows=MAX_CSV_ROWS):
     values = np.array(rows, np.float64)
     points, labels = values[:, :2], values[:, 2]
     distinct = np.unique(labels)
+    if len(distinct) == 2 and (distinct == (-1.0, 1.0)).all():
+        labels, distinct = (labels > 0).astype(np.float64), np.array([0.0, 1.0])
     if np.isin(labels, (0.0, 1.0)).all():
         task, n_classes = CLASSIFICATION, 2
     elif np.isin(labels, np.arange(6.0)).all() and len(distinct) >= 3:

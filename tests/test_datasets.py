@@ -276,6 +276,15 @@ def test_map_features_in_jax_matches_numpy():
     ("x1,x2,label\n1,2,3\n3,4,6\n5,6,7\n", ds.REGRESSION, 0, [[1, 2], [3, 4], [5, 6]],
      [3, 6, 7]),
     ("x1,x2,label\r1,2,1\r3,4,0\r", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]], [1, 0]),
+    # TensorFlow Playground's own classes, -1/+1 however written: -1 is class 0, +1 class 1.
+    ("x1,x2,label\n1,2,-1\n3,4,1\n5,6,1\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4], [5, 6]], [0, 1, 1]),
+    ("x1,x2,label\n1,2,+1\n3,4,-1.0\n5,6,-1e0\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4], [5, 6]], [1, 0, 0]),
+    # -1/0/1 are values in TFP's regression range, not three classes in some order.
+    ("x1,x2,label\n1,2,-1\n3,4,0\n5,6,1\n", ds.REGRESSION, 0, [[1, 2], [3, 4], [5, 6]], [-1, 0, 1]),
+    ("x1,x2,label\n1,2,1.0\n3,4,-1\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]], [1, 0]),
+    ("x1,x2,label\n1,2,-1\n3,4,0\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [-1, 0]),
+    ("x1,x2,label\n1,2,-1\n3,4,-1\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [-1, -1]),
+    ("x1,x2,label\n1,2,-1\n3,4,2\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [-1, 2]),
 ])
 def test_parse_csv_good_files(raw, task, n_classes, points, labels):
     got_points, got_labels, got_task, got_classes = ds.parse_csv(raw)
@@ -334,8 +343,35 @@ def test_parse_csv_limits_rows_and_bytes():
     assert len(ds.parse_csv("x1,x2,label\n" + rows, max_rows=5)[0]) == 5
     with pytest.raises(ds.DataError, match="line 7: the file has more than 5 data rows"):
         ds.parse_csv("x1,x2,label\n" + rows + "9,9,1\n", max_rows=5)
-    with pytest.raises(ds.DataError, match=r"the file is 3\.1 MB; the limit is 2\.0 MB"):
+    with pytest.raises(ds.DataError, match=r"the file is 3\.0 MB; the limit is 2\.0 MB"):
         ds.parse_csv(b"x1,x2,label\n" + b"0" * 3_100_000)
+
+
+def test_data_from_csv_with_plus_minus_one_labels_is_two_balanced_classes():
+    rows = "".join(f"{i},{-i},{'+1' if i % 2 else '-1'}\n" for i in range(20))
+    data = ds.data_from_csv("x1,x2,label\n" + rows, 0.5, seed=0)
+    assert (data.task, data.n_classes) == (ds.CLASSIFICATION, 2)
+    for x, y in ((data.x_train, data.y_train), (data.x_test, data.y_test)):
+        np.testing.assert_array_equal(y, x[:, 0] % 2)  # odd rows were +1: class 1
+
+
+def test_upload_limit_agrees_with_streamlits():
+    # The uploader must never take a file the parser then turns away as too big,
+    # and the "2 MB" it shows must be the parser's limit.
+    import tomllib
+    from pathlib import Path
+
+    toml = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
+    max_mb = tomllib.loads(toml.read_text())["server"]["maxUploadSize"]
+    assert max_mb == ds.MAX_CSV_MB
+    assert max_mb * 1024 * 1024 == ds.MAX_CSV_BYTES  # Streamlit's server counts MB so
+    rows = "x1,x2,label\n1,2,0\n3,4,1\n"
+    padding = ds.MAX_CSV_BYTES - len(rows)  # blank lines, which the parser skips
+    largest = rows + (" " * 999 + "\n") * (padding // 1000) + " " * (padding % 1000)
+    assert len(largest.encode()) == ds.MAX_CSV_BYTES
+    assert len(ds.parse_csv(largest)[0]) == 2
+    with pytest.raises(ds.DataError, match=r"the limit is 2\.0 MB"):
+        ds.parse_csv(largest + " ")
 
 
 def _check_parse(raw):
