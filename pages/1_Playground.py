@@ -10,6 +10,14 @@ from playground.datasets import DATASETS, DataError
 from playground.live import channel, stream, view
 from playground.session import Session
 
+from streamlit.runtime.pages_manager import PagesManager
+
+if PagesManager.uses_pages_directory:
+    # A fresh server's first visit came straight to this page, before app.py ever ran, so
+    # Streamlit fell back to listing pages/ ("app", no icons); rerun through app.py's navigation.
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
 st.set_page_config(page_title="Playground · Neural Network Playground", layout="wide")
 K = "pg."  # every session_state key of this page starts with it
 
@@ -70,6 +78,7 @@ def change_layers():
     try:
         s.apply(s.config.replace(**change))
         sync_widgets()
+        st.session_state[K + "rerun_app"] = True  # the address bar is set by the whole script
     except ConfigError as e:
         st.session_state[K + "error"] = str(e)
 
@@ -125,7 +134,7 @@ with st.sidebar:
     controls(rows[:-1])
     if "dataset" not in hidden:
         st.file_uploader(f"Upload CSV (x1,x2,label; up to {ui.UPLOAD_LIMIT})", type=["csv", "txt"],
-                         key=K + "upload", on_change=upload_csv)
+                         key=K + "upload", on_change=upload_csv, max_upload_size=ui.UPLOAD_MB)
         if st.session_state.get(K + "csv_error"):
             st.error(st.session_state[K + "csv_error"])
     if "features" not in hidden:
@@ -195,7 +204,7 @@ def live():
     asked = (st.session_state.get(K + "live") or {}).get("need_scene")
     send_scene = bool(asked) or st.session_state.get(K + "scene_sent") != scene["id"]
     data = channel.payload(st.session_state[K + "seq"], st.session_state[K + "playing"], scene, frames,
-                           send_scene=send_scene, curve=curve)
+                           send_scene=send_scene, curve=curve, pause_on=".st-key-pg-play button")
     live_component()(data=data, key=K + "live", on_pull_change=lambda: None,
                      on_need_scene_change=lambda: None, on_click_change=add_clicked_point,
                      on_layer_change=change_layers)

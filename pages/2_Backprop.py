@@ -10,6 +10,14 @@ from playground.backprop import MAX_REPEAT, repeat
 from playground.figures import PLOTLY_CONFIG
 from playground.optimizers import OPTIMIZERS
 
+from streamlit.runtime.pages_manager import PagesManager
+
+if PagesManager.uses_pages_directory:
+    # A fresh server's first visit came straight to this page, before app.py ever ran, so
+    # Streamlit fell back to listing pages/ ("app", no icons); rerun through app.py's navigation.
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
 st.set_page_config(page_title="Backprop · Neural Network Playground", layout="wide")
 K = "bp."  # every session_state key of this page starts with it
 ss = st.session_state

@@ -10,11 +10,12 @@ import functools
 
 from playground import engine, losses
 from playground.config import CHOICES, RANGES, Config, from_query
-from playground.datasets import DATASETS, FEATURES, MAX_CSV_BYTES, generate
+from playground.datasets import DATASETS, FEATURES, MAX_CSV_MB, generate
 from playground.optimizers import OPTIMIZERS
 
 GRID = 50  # grid points per side for the heatmaps
-UPLOAD_LIMIT = f"{MAX_CSV_BYTES / 1_000_000:g} MB"
+UPLOAD_MB = MAX_CSV_MB  # the uploader's limit is the parser's (Streamlit counts 2**20 bytes a MB)
+UPLOAD_LIMIT = f"{MAX_CSV_MB} MB"
 LAYER_OPS = ("add_layer", "del_layer", "add_neuron", "del_neuron")
 # Page styles: charts stay drawn while a rerun is pending (no grey-out flicker), a slimmer top
 # margin so controls, network, plane and curve fit one 1280x720 screen, feature pills wrap.

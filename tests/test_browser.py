@@ -1,7 +1,9 @@
 """The Playground in a real browser: a Streamlit server and headless Debian chromium via Playwright.
 
-Covers what AppTest cannot: the live fragment that reruns every 0.25 s while playing (Play
-trains, the counter and the charts move, Pause stops them), Step, a hostile link, and ten
+Covers what AppTest cannot: the live view (playground/live/live.js) playing batches of frames
+(Play trains, frames keep coming, Pause stops them at the click, Step draws one new state), one
+screen at 1280x720 and 1920x1080, dark mode, the view's layer buttons, clicks on the plane, CSV
+uploads through the page's file input, a live learning-rate change, a hostile link, and ten
 sessions training at once on one server (the load test: independence, throughput, memory).
 
 Without chromium (or when Playwright cannot start it) these tests skip; with
@@ -53,38 +55,37 @@ window.__stExceptions = [];
   new MutationObserver(scan).observe(document, {childList: true, subtree: true});
 })();
 """
+# The live view (playground/live/live.js) keeps its state in window.__nnpLive; "Epoch N" is DOM text.
 EPOCH_JS = """() => {
-  for (const h of document.querySelectorAll('h3')) {
-    const m = /Epoch\\s+([\\d,]+)/.exec(h.innerText || '');
-    if (m) return parseInt(m[1].replace(/,/g, ''), 10);
-  }
-  return null;
+  const el = document.querySelector('.nnp-epoch');
+  const m = el && /Epoch\\s+([\\d,]+)/.exec(el.textContent || '');
+  return m ? parseInt(m[1].replace(/,/g, ''), 10) : null;
 }"""
-# Points on the loss chart's "train loss" line (-1: no loss chart). Plotly.py sends numpy arrays
-# as {dtype, bdata}; plotly.js decodes them into _fullData, so both places are looked at.
+# Points on the loss curve's "train loss" line (-1: no live view yet).
 LOSS_POINTS_JS = """() => {
-  const size = {f8: 8, f4: 4, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1, u1c: 1};
-  const n = (x) => !x ? 0 : (Array.isArray(x) || ArrayBuffer.isView(x)) ? x.length
-    : x.bdata ? Math.floor(atob(x.bdata).length / (size[x.dtype] || 8)) : 0;
-  for (const g of document.querySelectorAll('.js-plotly-plot')) {
-    const i = (g.data || []).findIndex(t => /train loss/.test(t.name || ''));
-    if (i < 0) continue;
-    const full = (g._fullData || []).find(t => t.name === g.data[i].name);
-    return Math.max(n(g.data[i].x), full ? n(full.x) : 0);
-  }
-  return -1;
+  const v = window.__nnpLive;
+  return v && v.scene ? (v.curve.train_loss || []).length : -1;
 }"""
 CHARTS_DRAWN_JS = """() => {
-  const gs = Array.from(document.querySelectorAll('.js-plotly-plot'));
-  return gs.length >= 4 && gs.every(g => g._fullLayout && g.querySelector('.main-svg'));
+  const v = window.__nnpLive;
+  return !!v && !!v.scene && !!v.current && v.netCanvas.width > 0 && v.planeCanvas.width > 0;
 }"""
-# The output chart's training points, as a fingerprint of the data this session holds.
+# The output plane's training points, as a fingerprint of the data this session holds.
 OUTPUT_POINTS_JS = """() => {
-  for (const g of document.querySelectorAll('.js-plotly-plot')) {
-    const t = (g._fullData || []).find(t => t.name === 'train' && t.x && t.x.length);
-    if (t) return Array.from(t.x).slice(0, 12).map(v => Math.round(v * 1e6) / 1e6);
-  }
-  return null;
+  const v = window.__nnpLive, p = v && v.scene && v.scene.plane.points.train;
+  return p ? p.x.slice(0, 12) : null;
+}"""
+# The train points of the output plane: [[x, y, class], ...].
+TRAIN_POINTS_JS = """() => {
+  const v = window.__nnpLive, p = v && v.scene && v.scene.plane.points.train;
+  return p ? p.c.map((c, i) => [p.x[2 * i], p.x[2 * i + 1], c]) : null;
+}"""
+# Records every epoch the view shows (a MutationObserver on the DOM text), with its time.
+WATCH_FRAMES_JS = """() => {
+  const el = document.querySelector('.nnp-epoch');
+  window.__frames = [];
+  new MutationObserver(() => window.__frames.push([performance.now(), el.textContent]))
+    .observe(el, {childList: true, characterData: true, subtree: true});
 }"""
 
 
@@ -268,69 +269,105 @@ def click_pause(page, timeout=UI_MS) -> float:
 
 
 # ---- tests -------------------------------------------------------------------------------
+def frames_seen(page) -> list[tuple[float, int]]:
+    """(time in ms, epoch) for every epoch text the view showed since WATCH_FRAMES_JS ran."""
+    rows = page.evaluate("() => window.__frames || []")
+    return [(t, int(re.sub(r"\D", "", text) or 0)) for t, text in rows]
+
+
 def test_play_trains_live_and_pause_stops(new_page, server):
-    page = new_page()
+    page = new_page(viewport={"width": 1280, "height": 720})
     open_playground(page, server.url)
     assert epoch(page) == 0
-    assert page.evaluate(LOSS_POINTS_JS) <= 0  # no loss line before the first epoch
+    assert page.evaluate(LOSS_POINTS_JS) <= 1  # the epoch-0 state has no loss yet
+    page.evaluate(WATCH_FRAMES_JS)
 
-    t = time.monotonic()
     click_play(page)
-    time.sleep(6)
-    # A cold JAX cache on a loaded machine may need longer for the first chunks: allow it.
+    # A cold JAX cache on a loaded machine may need longer for the first batches: allow it.
     wait_epoch(page, "e > 100", timeout=60_000)
-    n, waited = epoch(page), time.monotonic() - t
-    print(f"\nplaying: epoch {n:,} after {waited:.1f} s")
-    assert n > 100
-    wait_js(page, f"() => ({LOSS_POINTS_JS})() > 1")
-
-    latency = click_pause(page)
-    before = epoch(page)
-    time.sleep(2)
-    paused = epoch(page)
-    time.sleep(2)
-    later = epoch(page)
-    print(f"pause took {latency:.2f} s to show Play; epochs {before:,} -> {paused:,} -> {later:,}")
-    assert paused == later, "training went on after Pause"
-    assert paused >= n
-    wait_js(page, CHARTS_DRAWN_JS)
-    assert page.evaluate(LOSS_POINTS_JS) > 1
-    no_exception(page)
-
-    # The README screenshot: the whole main layout (the page scrolls inside stMain at 1600x1100,
-    # so the window is made as tall as the layout for the shot).
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], min(height, 2400))})
-    wait_js(page, CHARTS_DRAWN_JS)
-    time.sleep(1.5)  # plotly relayouts on resize
+    time.sleep(4)
+    frames = frames_seen(page)
+    epochs = [e for _, e in frames]
+    print(f"\nplaying: {len(frames)} frames, epoch {epochs[-1]:,}")
+    # Frames keep coming, in order, each a new state: many per server round trip.
+    assert len(frames) >= 20 and epochs == sorted(epochs) and len(set(epochs)) == len(epochs)
+    batches = page.evaluate("() => window.__nnpLive.events.filter(e => e[0] === 'batch').length")
+    assert len(frames) > 2 * batches, (len(frames), batches)
+    assert page.evaluate(LOSS_POINTS_JS) > 10
     SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=False)
-    page.set_viewport_size(VIEWPORT)
-    assert epoch(page) == later
+    page.screenshot(path=str(SCREENSHOT))  # the README's picture: 1280x720, playing
+
+    page.evaluate("() => document.addEventListener('click', () => { window.__clickAt = performance.now(); }, true)")
+    latency = click_pause(page)
+    time.sleep(1.5)
+    clicked = page.evaluate("() => window.__clickAt")
+    after = [(t, e) for t, e in frames_seen(page) if t > clicked]
+    paused = epoch(page)
+    time.sleep(1.5)
+    print(f"pause took {latency:.2f} s to show Play; frames drawn after the click: {after}")
+    # The playback stops at the click; the only new picture is the server's final state.
+    assert len(after) <= 1, after
+    assert epoch(page) == paused
     no_exception(page)
     assert not page.errors, page.errors
 
 
-def test_step_button(new_page, server):
+def test_one_screen_at_projector_and_full_hd_sizes(new_page, server):
+    """Run controls, network, output plane and loss curve inside the first screen, nothing cut."""
+    for size in ({"width": 1280, "height": 720}, {"width": 1920, "height": 1080}):
+        page = new_page(viewport=size)
+        open_playground(page, server.url)
+        boxes = page.evaluate("""() => ['.st-key-pg-play button', '.nnp-net-canvas', '.nnp-plane', '.nnp-curve',
+            '.nnp-epoch'].map(s => { const r = document.querySelector(s).getBoundingClientRect();
+            return [s, r.left, r.top, r.right, r.bottom]; })""")
+        for name, left, top, right, bottom in boxes:
+            assert left >= 0 and top >= 0 and right <= size["width"] and bottom <= size["height"], (size, name, boxes)
+        # No label cut short with an ellipsis on the run controls and toggles.
+        cut = page.evaluate("""() => Array.from(document.querySelectorAll(
+            '[data-testid="stMain"] button p, [data-testid="stMain"] label p, [data-testid="stMain"] label div'))
+            .filter(el => el.offsetWidth > 0 && el.scrollWidth > el.clientWidth + 1).map(el => el.innerText)""")
+        assert not cut, (size, cut)
+
+
+def test_step_draws_exactly_one_new_state(new_page, server):
     page = new_page()
     open_playground(page, server.url)
+    page.evaluate(WATCH_FRAMES_JS)
     step = page.locator(".st-key-pg-step button")
     step.click()
     wait_epoch(page, "e === 1")
     step.click()
     wait_epoch(page, "e === 2")
     time.sleep(1)
-    assert epoch(page) == 2
-    wait_js(page, f"() => ({LOSS_POINTS_JS})() === 2")  # one point per epoch on the loss chart
+    assert [e for _, e in frames_seen(page)] == [1, 2]
+    wait_js(page, f"() => ({LOSS_POINTS_JS})() === 2")  # one point per epoch on the loss curve
 
 
-# The train points of the output chart: [[x, y, colour], ...].
-TRAIN_POINTS_JS = """() => {
-  const g = document.querySelector('.st-key-pg-chart-out .js-plotly-plot');
-  const t = g && (g._fullData || []).find(t => t.name === 'train');
-  if (!t) return null;
-  return Array.from(t.x).map((x, i) => [x, t.y[i], Array.isArray(t.marker.color) ? t.marker.color[i] : null]);
-}"""
+def test_live_learning_rate_change_keeps_training(new_page, server):
+    page = new_page()
+    open_playground(page, server.url)
+    click_play(page)
+    before = wait_epoch(page, "e > 50", timeout=60_000)
+    slider = page.locator(".st-key-pg-learning_rate input").first
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # 0.03 -> 0.1
+    wait_js(page, "() => new URL(location.href).searchParams.get('learning_rate') === '0.1'")
+    later = wait_epoch(page, f"e > {before} + 50")
+    assert later > before  # no reset: the weights and the epoch count carry on
+    click_pause(page)
+    no_exception(page)
+
+
+def test_layer_buttons_in_the_view(new_page, server):
+    page = new_page()
+    open_playground(page, server.url)
+    page.locator(".nnp-btn[data-op=add_layer]").click()
+    wait_js(page, "() => new URL(location.href).searchParams.get('hidden') === '4,2,2'")
+    wait_js(page, "() => window.__nnpLive.scene.network.columns.length === 5")
+    page.locator(".nnp-btn[data-op=add_neuron][data-layer='1']").click()
+    wait_js(page, "() => new URL(location.href).searchParams.get('hidden') === '4,3,2'")
+    wait_js(page, "() => window.__nnpLive.scene.network.columns[2].pal.length === 3")
+    no_exception(page)
 
 
 def test_click_on_the_output_plane_adds_a_point(new_page, server):
@@ -338,23 +375,88 @@ def test_click_on_the_output_plane_adds_a_point(new_page, server):
     open_playground(page, server.url)
     before = page.evaluate(TRAIN_POINTS_JS)
     page.locator(".st-key-pg-add_class button").filter(has_text="blue").click()
-    # Adding mode lays an invisible grid of click targets (trace "click") over the plane.
-    wait_js(page, "() => { const g = document.querySelector('.st-key-pg-chart-out .js-plotly-plot');"
-                  " return !!g && (g._fullData || []).some(t => t.name === 'click'); }")
-    # Near the plot's top-left corner, so the point lands around (-5, 5): hover, then click.
-    box = page.locator(".st-key-pg-chart-out .nsewdrag").first.bounding_box()
-    page.mouse.move(box["x"] + 0.08 * box["width"], box["y"] + 0.08 * box["height"], steps=5)
-    time.sleep(0.5)
-    page.mouse.down()
-    page.mouse.up()
+    wait_js(page, "() => window.__nnpLive.scene.plane.add_class === 1")
+    # Near the plane's top-left corner, so the point lands around (-5, 5).
+    box = page.locator(".nnp-plane").bounding_box()
+    geom = page.evaluate("() => { const v = window.__nnpLive; return v.planeGeom(v.layout); }")
+    x = box["x"] + geom["m"]["l"] + 0.08 * geom["side"]
+    y = box["y"] + geom["m"]["t"] + 0.08 * geom["side"]
+    page.mouse.click(x, y)
     grown = f"() => {{ const p = ({TRAIN_POINTS_JS})(); return p && p.length === {len(before) + 1} && p; }}"
     after = wait_js(page, grown)
-    x, y, colour = after[-1]
-    assert x < -4 and y > 4, after[-1]
-    assert colour.lower() == "#0877bd"  # blue: class 1
-    info = page.locator('[data-testid="stAlert"]').filter(has_text="Added a class 1 point")
-    info.wait_for(timeout=UI_MS)
+    px, py, cls = after[-1]
+    lo, hi = page.evaluate("() => [window.__nnpLive.scene.plane.lo, window.__nnpLive.scene.plane.hi]")
+    # The point is where the click was: 8 % in from the left and from the top of the plane.
+    assert abs(px - (lo + 0.08 * (hi - lo))) < 0.1 and abs(py - (hi - 0.08 * (hi - lo))) < 0.1, after[-1]
+    assert cls == 1  # blue
+    page.locator('[data-testid="stToast"]').filter(has_text="Added a class 1 point").wait_for(timeout=UI_MS)
     no_exception(page)
+
+
+def test_csv_upload_valid_then_invalid_then_play_and_reload(new_page, server, tmp_path):
+    page = new_page()
+    open_playground(page, server.url)
+    good = tmp_path / "ring.csv"
+    rows = [f"{3 * (i % 2) * (1 if i % 4 < 2 else -1)},{(i % 7) - 3},{'1' if i % 2 else '-1'}" for i in range(60)]
+    good.write_text("x1,x2,label\n" + "\n".join(rows) + "\n")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    wait_js(page, "() => window.__nnpLive.scene.plane.points.train.c.length === 30")
+    wait_js(page, "() => new URL(location.href).searchParams.get('dataset') === 'csv'")
+    # The dataset box follows the upload, and the features stay chosen (the network's inputs).
+    wait_js(page, "() => document.querySelector('.st-key-pg-dataset input').value === 'csv'")
+    assert page.evaluate("() => window.__nnpLive.scene.network.columns[0].labels") == ["x1", "x2"]
+    assert not page.locator('[data-testid="stAlert"]').filter(has_text="feature").count()
+    assert not page.locator('[data-testid="stException"]').count()
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x1,x2,label\n1,2,0\n3,oops,1\n")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    error = page.locator('[data-testid="stAlert"]').filter(has_text="bad.csv")
+    error.wait_for()
+    assert "previous data is kept" in error.inner_text()
+    assert page.evaluate("() => window.__nnpLive.scene.plane.points.train.c.length") == 30
+
+    click_play(page)
+    wait_epoch(page, "e > 20", timeout=60_000)
+    click_pause(page)
+    no_exception(page)
+
+    # The address bar says dataset=csv; a reload (or the link, shared) must not crash.
+    page.reload(wait_until="commit")
+    wait_loaded(page)
+    warning = page.locator('[data-testid="stAlert"]').filter(has_text="dataset")
+    warning.wait_for()
+    assert "link" in warning.inner_text()
+    no_exception(page)
+    assert not page.errors, page.errors
+
+
+def test_dark_mode_text_is_readable(new_page, server, browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, color_scheme="dark")
+    try:
+        page = ctx.new_page()
+        open_playground(page, server.url)
+        text, bg = page.evaluate("""() => { const cs = getComputedStyle(document.querySelector('.nnp-live'));
+            return [cs.getPropertyValue('--st-text-color'), cs.getPropertyValue('--st-background-color')]; }""")
+        assert contrast(text, bg) >= 7, (text, bg)  # labels are drawn in the theme's text colour
+        series = page.evaluate("() => window.__nnpLive.scene.curves.series.map(s => s.color)")
+        assert all(contrast(c, bg) >= 3 for c in series), series
+        page.screenshot(path=str(ROOT / "docs" / "playground_dark.png"))
+    finally:
+        ctx.close()
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two '#rrggbb' colours."""
+
+    def lum(c):
+        c = c.strip().lstrip("#")
+        ch = [int(c[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        ch = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in ch]
+        return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2]
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def test_bad_query_param_warns_and_page_works(new_page, server):

@@ -307,3 +307,44 @@ def test_add_point_refuses_what_does_not_fit(config, label, words):
     with pytest.raises(DataError) as err:
         s.add_point(0.0, 0.0, label)
     assert words in str(err.value) and s.task.data is data
+
+
+def test_a_link_with_dataset_csv_falls_back_with_a_warning():
+    """The page writes dataset=csv into the address bar after an upload; a reload must not crash."""
+    s = Session(Config(n_samples=40))
+    s.add_point(1.0, 1.0, 1)
+    at = page(s.config.to_query())
+    assert not at.exception
+    assert len(at.warning) == 1 and "cannot travel in a link" in at.warning[0].value
+    assert sess(at).config.dataset == "circle" and sess(at).config.n_samples == 40
+
+
+def widget_keys(at) -> set[str]:
+    return {w.key for w in [*at.main, *at.sidebar] if getattr(w, "key", None)}
+
+
+def test_a_lesson_link_hides_every_field_it_names_without_holes():
+    shown = widget_keys(page())
+    assert {"pg.learning_rate", "pg.regularization", "pg.reg_rate", "pg.dataset", "pg.upload",
+            "pg.add_class", "pg.features"} <= shown
+    query = {f"{f}_hide": "1" for f in ("learning_rate", "l1", "dataset", "hidden", "features", "seed")}
+    at = page(query)
+    assert not at.exception and not at.warning
+    keys = widget_keys(at)
+    # l1 (or l2) hides both regularization widgets; dataset hides the upload and clicking points in.
+    for key in ("pg.learning_rate", "pg.regularization", "pg.reg_rate", "pg.dataset", "pg.upload",
+                "pg.add_class", "pg.features", "pg.seed"):
+        assert key not in keys, key
+    assert live_data(at)["scene"]["network"]["editable"] is False  # no +/- layer buttons
+    # The top row has one column per control shown (Play, Step, Reset, activation, optimizer):
+    # the view options' row starts at the sixth column.
+    cols = at.main.columns
+    first_option = next(i for i, c in enumerate(cols) if any(getattr(w, "key", None) == "pg.edges" for w in c))
+    assert first_option == 5
+    assert "hidden_hide" in at.query_params and "features_hide" in at.query_params  # they stay in the link
+
+
+def test_every_config_field_can_be_hidden():
+    names = {f.name for f in __import__("dataclasses").fields(Config)}
+    assert names <= set(ui.HIDEABLE)
+    assert ui.hidden_controls({"nonsense_hide": "1", "learning_rate_hide": "1"}) == {"learning_rate"}

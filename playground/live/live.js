@@ -93,6 +93,7 @@ class LiveView {
   // ---- protocol ----------------------------------------------------------------
   receive(data, trigger) {
     this.trigger = trigger;
+    if (data.pause_on && !this.pauseBound) this.bindPause(data.pause_on);
     if (data.scene) this.installScene(data.scene);
     if (data.scene_id !== this.sceneId) {
       if (!this.askedScene || performance.now() - this.askedScene > 1000) {
@@ -127,6 +128,19 @@ class LiveView {
     for (const f of frames) this.queue.push(f);
     if (data.curve && !this.current && frames.length) { /* the first frame will add its points */ }
     this.maybePull();
+  }
+
+  // The page's Pause button reruns the server script, which takes a round trip; stop the
+  // playback at the click, so that nothing moves after it but the server's final state.
+  bindPause(selector) {
+    this.pauseBound = true;
+    document.addEventListener("click", (e) => {
+      if (this.playing && e.target instanceof Element && e.target.closest(selector)) {
+        this.playing = false; this.pending = false;
+        for (const f of this.queue) this.addPoints(f);
+        this.queue = [];
+      }
+    }, true);
   }
 
   maybePull() {
@@ -245,7 +259,9 @@ class LiveView {
 
   drawStatus() {
     const f = this.current;
-    this.q(".nnp-epoch").textContent = "Epoch " + (f ? f.epoch : 0).toLocaleString("en-US");
+    const label = "Epoch " + (f ? f.epoch : 0).toLocaleString("en-US");
+    const el = this.q(".nnp-epoch");
+    if (el.textContent !== label) el.textContent = label;  // one DOM change per new state
     const m = (f && f.metrics) || {};
     const parts = [];
     if ("train_loss" in m) parts.push(`train loss <b>${fmt(m.train_loss)}</b>`, `test loss <b>${fmt(m.test_loss)}</b>`);

@@ -1,0 +1,230 @@
+"""The live channel: frames computed on the server (playground/live), checked against the engine."""
+
+import base64
+import json
+
+import numpy as np
+import pytest
+
+from playground import engine, figures, grid, models
+from playground.config import Config
+from playground.live import channel, frames, stream, view
+from playground.session import Session
+
+
+def unb64(s: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(s), np.uint8)
+
+
+def quantize_ref(values, lo, hi):
+    """Independent of frames.quantize: the nearest of 256 levels over [lo, hi]."""
+    t = (np.clip(np.asarray(values, float), lo, hi) - lo) / (hi - lo)
+    return np.floor(t * 255 + 0.5).astype(np.uint8)
+
+
+def test_frames_come_in_order_and_no_epoch_is_lost_or_repeated():
+    s = Session(Config(n_samples=60))
+    pace = stream.Pace(epochs=4, frames=5)
+    batch = view.batch(s, pace, view.Options())
+    assert [f["epoch"] for f in batch] == [4, 8, 12, 16, 20] and s.epoch == 20
+    shown = [e for f in batch for e in f["points"]["epoch"]]
+    assert shown == list(range(1, 21))  # 4 epochs a frame: every epoch's loss reaches the curve
+    np.testing.assert_allclose(
+        [v for f in batch for v in f["points"]["train_loss"]], s.history["train_loss"], rtol=1e-5
+    )
+    # Larger frames send at most CURVE_POINTS_PER_FRAME points each, the frame's own epoch last.
+    pace = stream.Pace(epochs=64, frames=3)
+    more = view.batch(s, pace, view.Options())
+    assert [f["epoch"] for f in more] == [84, 148, 212]
+    for f, prev in zip(more, [20, 84, 148]):
+        e = f["points"]["epoch"]
+        assert len(e) == frames.CURVE_POINTS_PER_FRAME and e[-1] == f["epoch"] and e[0] > prev
+        assert e == sorted(set(e))
+    # Only the batch's last frame carries the numbers behind hover.
+    assert [("weights" in f) for f in more] == [False, False, True]
+
+
+def test_the_last_frame_is_the_engine_state():
+    config = Config(n_samples=80, hidden=(3, 2), activation="relu")
+    s = Session(config)
+    batch = view.batch(s, stream.Pace(epochs=16, frames=4), view.Options())
+    ref = engine.init_state(s.task)
+    ref, hist, _ = engine.advance(s.task, ref, 64)  # the plain engine, in one go
+    layers = models.params_to_layers(ref.params)
+    last = batch[-1]
+    assert last["epoch"] == 64
+    np.testing.assert_allclose(last["metrics"]["train_loss"], hist["train_loss"][-1], rtol=1e-5)
+    np.testing.assert_allclose(
+        last["weights"], np.concatenate([la["kernel"].ravel() for la in layers]), rtol=1e-4, atol=1e-6
+    )
+    # The output plane: sigmoid output over the grid, quantized over 0..1, top row = largest x2.
+    g = grid.evaluate_grid(s.task, ref.params, view.GRID)
+    out = np.asarray(g["output"], float).reshape(view.GRID, view.GRID)
+    got = unb64(last["plane"]["img"]).reshape(view.GRID, view.GRID)
+    assert np.abs(got.astype(int) - quantize_ref(out[::-1], 0.0, 1.0)).max() <= 1
+    # Every hidden and output neuron's picture, in column order, from a subsampled grid.
+    sub = figures.downsample(view.GRID, figures.NODE_CELLS)
+    cells = len(sub)
+    nodes = unb64(last["nodes"]).reshape(-1, cells, cells)
+    blocks = [*g["hidden"], g["output"]]
+    acts = ["relu", "relu", "sigmoid"]
+    k = 0
+    for block, act in zip(blocks, acts):
+        for j in range(block.shape[1]):
+            full = np.asarray(block[:, j], float).reshape(view.GRID, view.GRID)
+            lo, hi = (
+                (0.0, 1.0)
+                if act == "sigmoid"
+                else (-max(np.abs(full).max(), 1.0), max(np.abs(full).max(), 1.0))
+            )
+            want = quantize_ref(full[np.ix_(sub[::-1], sub)], lo, hi)
+            assert np.abs(nodes[k].astype(int) - want).max() <= 1, (k, act)
+            k += 1
+    assert k == len(nodes) == 3 + 2 + 1
+
+
+def test_edge_codes_carry_sign_and_width():
+    layers = [{"kernel": np.array([[0.05, -0.5], [2.0, -3.0]]), "bias": np.zeros(2)}]
+    codes = frames.edge_codes(layers)
+    # |w| / max(largest |w|, 1) * 6 bins: 0.05 -> 0, 0.5 -> 1, 2.0 -> 4, 3.0 -> 5 (clipped to 5).
+    assert codes.tolist() == [8 + 0, 0 + 1, 8 + 4, 0 + 5]
+    grads = [np.array([[1e-3, -2e-3], [0.0, 4e-3]])]
+    rel = frames.edge_codes(layers, grads, relative=True)  # gradients: relative to the largest
+    assert rel.tolist() == [8 + 1, 0 + 3, 0 + 0, 8 + 5]
+
+
+def test_shapes_dtypes_and_byte_budget():
+    s = Session()  # the default network: 2 inputs, 4 and 2 hidden, 1 output
+    opt = view.Options()
+    scene = view.scene(s, opt)
+    batch = view.batch(s, stream.Pace(epochs=64, frames=10), opt)
+    cells = scene["network"]["cells"]
+    for f in batch:
+        assert unb64(f["nodes"]).size == (4 + 2 + 1) * cells * cells
+        assert unb64(f["edges"]).size == 2 * 4 + 4 * 2 + 2 * 1
+        assert unb64(f["plane"]["img"]).size == view.GRID**2
+    assert unb64(scene["network"]["inputs"]).size == 2 * cells * cells
+    data = channel.payload(1, True, scene, batch, send_scene=False)
+    size = len(json.dumps(data))
+    assert size < 70_000, size  # ten frames; at 2.5 batches a second that is under 300 KB/s
+    assert len(json.dumps(scene)) < 40_000
+    deep = Session(
+        Config(
+            dataset="spiral",
+            hidden=(8,) * 6,
+            features=("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"),
+        )
+    )
+    dbatch = view.batch(deep, stream.Pace(epochs=16, frames=10), opt)
+    assert len(json.dumps(channel.payload(1, True, scene, dbatch, send_scene=False))) < 250_000
+
+
+def test_scene_id_changes_with_the_view_not_with_training():
+    s = Session(Config(n_samples=40))
+    cache = {}
+    a = view.scene(s, view.Options(), cache)
+    s.step(10)
+    assert view.scene(s, view.Options(), cache) is a  # cached: same task, same options
+    assert frames.scene(s.task, s.grid(view.GRID), s.layers())["id"] == a["id"]  # biases moved, id did not
+    assert view.scene(s, view.Options(show_test=True), cache)["id"] != a["id"]
+    s.apply(s.config.replace(hidden=(3,)))
+    assert view.scene(s, view.Options(show_test=True), cache)["network"]["columns"][1]["pal"] == [0, 0, 0]
+
+
+class FakeClock:
+    def __init__(self, per_batch):
+        self.now, self.per_batch, self.i = 0.0, per_batch, 0
+
+    def __call__(self):  # read at the start and the end of a batch
+        self.i += 1
+        self.now += self.per_batch if self.i % 2 == 0 else 0.0
+        return self.now
+
+
+@pytest.mark.parametrize("per_batch, direction", [(0.01, 2), (2.0, 0.5), (0.2, 1)])
+def test_pace_follows_the_batch_time(monkeypatch, per_batch, direction):
+    monkeypatch.setattr(stream, "_clock", FakeClock(per_batch))
+    pace = stream.Pace(epochs=16, frames=3, budget_s=0.25)
+    stream.play(lambda n: n, lambda last: {}, pace)
+    assert pace.epochs == 16 * direction
+
+
+def test_pace_ignores_a_compiling_or_short_batch(monkeypatch):
+    monkeypatch.setattr(stream, "_clock", FakeClock(0.001))
+    pace = stream.Pace(epochs=16, frames=3)
+    counts = iter(range(100))
+    monkeypatch.setattr(engine, "compile_count", lambda: next(counts))
+    stream.play(lambda n: n, lambda last: {}, pace)
+    assert pace.epochs == 16  # a compile happened during it: not a measure of speed
+    monkeypatch.setattr(engine, "compile_count", lambda: 0)
+    lasts = []
+    out = stream.play(lambda n: n // 2, lambda last: lasts.append(last) or {}, pace)
+    assert len(out) == 1 and lasts == [True] and pace.epochs == 16  # training stopped: one last frame
+
+
+def test_chunks_tile_every_frame_size_exactly():
+    task = Session(Config(n_samples=40)).task
+    for e in stream.LADDER:
+        c = stream.chunk_for(e, task.arch)
+        assert c in engine.CHUNK_SIZES and e % c == 0 and c <= e
+    stochastic = Session(Config(n_samples=2000, gd_variant="stochastic")).task  # 1000 steps an epoch
+    assert stream.chunk_for(1024, stochastic.arch) <= engine.chunk_size(1024, stochastic.arch)
+
+
+def test_a_diverging_run_ends_the_batch_with_its_last_finite_state():
+    s = Session(
+        Config(
+            dataset="reg-plane",
+            loss="mse",
+            output_activation="linear",
+            learning_rate=10.0,
+            hidden=(8, 8),
+            activation="relu",
+            init="he",
+            gd_variant="batch",
+        )
+    )
+    batch = []
+    for _ in range(40):
+        batch = view.batch(s, stream.Pace(epochs=8, frames=10), view.Options())
+        if not s.running:
+            break
+    assert not s.running and "diverged" in s.stop_reason
+    last = batch[-1]
+    assert last["epoch"] == s.epoch and "weights" in last
+    assert all(w is not None for w in last["weights"])  # finite: None stands for NaN in the JSON
+
+
+def test_palettes_and_quantization():
+    ramp = frames.ramp([figures.ORANGE, figures.NEUTRAL, figures.BLUE])
+    assert len(ramp) == 256 and ramp[0] == figures.ORANGE and ramp[-1] == figures.BLUE
+    v = np.linspace(-1, 1, 1001)
+    back = frames.dequantize(frames.quantize(v, -1, 1), -1, 1)
+    assert np.abs(back - v).max() <= 1 / 255 + 1e-12  # half a level of 2/255
+    assert frames.quantize([np.nan, -5, 5], -1, 1).tolist() == [0, 0, 255]
+    pals = frames.palettes(3)
+    assert len(pals) == frames.plane_palette_index(3) + 1 and len(pals[-1]) == 3 * figures.TINTS
+
+
+def contrast(a: str, b: str) -> float:
+    def lum(c):
+        ch = [int(c.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        ch = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in ch]
+        return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2]
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("background", ["#ffffff", "#0e1117", "#171614"])
+def test_curve_colours_are_readable_in_light_and_dark_themes(background):
+    for name, color, _, _ in frames.SERIES.values():
+        assert contrast(color, background) >= 3, (name, color, background)
+    train, test = frames.SERIES["train_loss"][1], frames.SERIES["test_loss"][1]
+    assert train != test  # told apart by hue, not only by shade
+
+
+def test_compact_js_drops_comments_but_keeps_the_module():
+    js = channel.component_files()["js"]
+    assert "export default function" in js and "\n//" not in js and not js.startswith("//")
+    assert len(js) < len((channel.HERE / "live.js").read_text())
