@@ -3,14 +3,13 @@
 import json
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from playground import figures, ui
 from playground.config import ConfigError, from_dict
 from playground.datasets import DATASETS, DataError
 from playground.live import channel, stream, view
 from playground.session import Session
-
-from streamlit.runtime.pages_manager import PagesManager
 
 if PagesManager.uses_pages_directory:
     # A fresh server's first visit came straight to this page, before app.py ever ran, so

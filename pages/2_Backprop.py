@@ -1,6 +1,7 @@
 """Backprop, step by step: every number of one training step, with the formulas filled in."""
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from playground import backprop_figures as bf
 from playground import backprop_steps as bs
@@ -9,8 +10,6 @@ from playground.activations import ACTIVATIONS
 from playground.backprop import MAX_REPEAT, repeat
 from playground.figures import PLOTLY_CONFIG
 from playground.optimizers import OPTIMIZERS
-
-from streamlit.runtime.pages_manager import PagesManager
 
 if PagesManager.uses_pages_directory:
     # A fresh server's first visit came straight to this page, before app.py ever ran, so

@@ -65,6 +65,7 @@ table = st.data_editor(
     key=f"{K}table{st.session_state[K + 'table_version']}",
     num_rows="dynamic",
     width="stretch",
+    placeholder=rf.DASH,  # a number the row's optimizer does not use (SGD's momentum)
     column_config={
         "label": st.column_config.TextColumn("label", help="blank: described from the settings"),
         "optimizer": st.column_config.SelectboxColumn("optimizer", options=CHOICES["optimizer"]),
@@ -122,11 +123,14 @@ with race_tab:
                 st.session_state[K + "playing"] = False
                 st.rerun(scope="app")
         st.markdown(f"### Epoch {r.epoch:,}")
-        stopped = [s if s != "running" else "" for s in (race.STATUS_NAMES[v] for v in r.statuses())]
+        statuses = r.status_names()
+        stopped = ["" if s in ("running", race.NOT_STARTED) else s for s in statuses]
         chart(rf.race_loss_figure(r.labels, r.histories, log_y, stopped), "loss")
         grids = [grid.evaluate_grid(r.task, r.params(i), 32) for i in range(len(r.labels))]
         chart(rf.boundaries_figure(r.task, grids, r.labels), "boundaries")
-        st.dataframe(r.results(target), hide_index=True, width="stretch")
+        results = rf.results_table(r.labels, r.histories, statuses, r.group_of, [g.seconds for g in r.groups],
+                                   target)  # fmt: skip
+        st.dataframe(results, hide_index=True, width="stretch", placeholder=rf.DASH)
         st.caption("Group time: training seconds of the contender's compiled group (compiles excluded); "
                    "contenders in one group share it.")
 
@@ -164,7 +168,8 @@ with land_tab:
     st.plotly_chart(rf.landscape_figure(fn, landscape.surface(name), paths, r.labels, upto, click_grid=41),
                     key=K + "chart.landscape", width="stretch", config=figures.PLOTLY_CONFIG,
                     on_select=clicked_start, selection_mode="points")  # fmt: skip
-    st.dataframe(landscape.path_summary(name, r.labels, paths, escaped), hide_index=True, width="stretch")
+    st.dataframe(landscape.path_summary(name, r.labels, paths, escaped), hide_index=True, width="stretch",
+                 placeholder=rf.DASH)  # fmt: skip
 
 with slice_tab:
     c = st.columns([2, 2, 1, 1])

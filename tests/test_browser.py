@@ -297,7 +297,9 @@ def test_play_trains_live_and_pause_stops(new_page, server):
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))  # the README's picture: 1280x720, playing
 
-    page.evaluate("() => document.addEventListener('click', () => { window.__clickAt = performance.now(); }, true)")
+    page.evaluate(
+        "() => document.addEventListener('click', () => { window.__clickAt = performance.now(); }, true)"
+    )
     latency = click_pause(page)
     time.sleep(1.5)
     clicked = page.evaluate("() => window.__clickAt")
@@ -312,20 +314,27 @@ def test_play_trains_live_and_pause_stops(new_page, server):
     assert not page.errors, page.errors
 
 
+BOXES_JS = """() => ['.st-key-pg-play button', '.nnp-net-canvas', '.nnp-plane', '.nnp-curve', '.nnp-epoch']
+  .map(s => { const r = document.querySelector(s).getBoundingClientRect();
+              return [s, r.left, r.top, r.right, r.bottom]; })"""
+CUT_LABELS_JS = """() => Array.from(document.querySelectorAll(
+    '[data-testid="stMain"] button p, [data-testid="stMain"] label p, [data-testid="stMain"] label div'))
+  .filter(el => el.offsetWidth > 0 && el.scrollWidth > el.clientWidth + 1).map(el => el.innerText)"""
+THEME_JS = """() => { const cs = getComputedStyle(document.querySelector('.nnp-live'));
+  return [cs.getPropertyValue('--st-text-color'), cs.getPropertyValue('--st-background-color')]; }"""
+
+
 def test_one_screen_at_projector_and_full_hd_sizes(new_page, server):
     """Run controls, network, output plane and loss curve inside the first screen, nothing cut."""
     for size in ({"width": 1280, "height": 720}, {"width": 1920, "height": 1080}):
         page = new_page(viewport=size)
         open_playground(page, server.url)
-        boxes = page.evaluate("""() => ['.st-key-pg-play button', '.nnp-net-canvas', '.nnp-plane', '.nnp-curve',
-            '.nnp-epoch'].map(s => { const r = document.querySelector(s).getBoundingClientRect();
-            return [s, r.left, r.top, r.right, r.bottom]; })""")
+        boxes = page.evaluate(BOXES_JS)
         for name, left, top, right, bottom in boxes:
-            assert left >= 0 and top >= 0 and right <= size["width"] and bottom <= size["height"], (size, name, boxes)
+            inside = left >= 0 and top >= 0 and right <= size["width"] and bottom <= size["height"]
+            assert inside, (size, name, boxes)
         # No label cut short with an ellipsis on the run controls and toggles.
-        cut = page.evaluate("""() => Array.from(document.querySelectorAll(
-            '[data-testid="stMain"] button p, [data-testid="stMain"] label p, [data-testid="stMain"] label div'))
-            .filter(el => el.offsetWidth > 0 && el.scrollWidth > el.clientWidth + 1).map(el => el.innerText)""")
+        cut = page.evaluate(CUT_LABELS_JS)
         assert not cut, (size, cut)
 
 
@@ -397,7 +406,9 @@ def test_csv_upload_valid_then_invalid_then_play_and_reload(new_page, server, tm
     page = new_page()
     open_playground(page, server.url)
     good = tmp_path / "ring.csv"
-    rows = [f"{3 * (i % 2) * (1 if i % 4 < 2 else -1)},{(i % 7) - 3},{'1' if i % 2 else '-1'}" for i in range(60)]
+    rows = [
+        f"{3 * (i % 2) * (1 if i % 4 < 2 else -1)},{(i % 7) - 3},{'1' if i % 2 else '-1'}" for i in range(60)
+    ]
     good.write_text("x1,x2,label\n" + "\n".join(rows) + "\n")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
     wait_js(page, "() => window.__nnpLive.scene.plane.points.train.c.length === 30")
@@ -436,8 +447,7 @@ def test_dark_mode_text_is_readable(new_page, server, browser):
     try:
         page = ctx.new_page()
         open_playground(page, server.url)
-        text, bg = page.evaluate("""() => { const cs = getComputedStyle(document.querySelector('.nnp-live'));
-            return [cs.getPropertyValue('--st-text-color'), cs.getPropertyValue('--st-background-color')]; }""")
+        text, bg = page.evaluate(THEME_JS)
         assert contrast(text, bg) >= 7, (text, bg)  # labels are drawn in the theme's text colour
         series = page.evaluate("() => window.__nnpLive.scene.curves.series.map(s => s.color)")
         assert all(contrast(c, bg) >= 3 for c in series), series

@@ -325,21 +325,38 @@ def widget_keys(at) -> set[str]:
 
 def test_a_lesson_link_hides_every_field_it_names_without_holes():
     shown = widget_keys(page())
-    assert {"pg.learning_rate", "pg.regularization", "pg.reg_rate", "pg.dataset", "pg.upload",
-            "pg.add_class", "pg.features"} <= shown
+    assert {
+        "pg.learning_rate",
+        "pg.regularization",
+        "pg.reg_rate",
+        "pg.dataset",
+        "pg.upload",
+        "pg.add_class",
+        "pg.features",
+    } <= shown
     query = {f"{f}_hide": "1" for f in ("learning_rate", "l1", "dataset", "hidden", "features", "seed")}
     at = page(query)
     assert not at.exception and not at.warning
     keys = widget_keys(at)
     # l1 (or l2) hides both regularization widgets; dataset hides the upload and clicking points in.
-    for key in ("pg.learning_rate", "pg.regularization", "pg.reg_rate", "pg.dataset", "pg.upload",
-                "pg.add_class", "pg.features", "pg.seed"):
+    for key in (
+        "pg.learning_rate",
+        "pg.regularization",
+        "pg.reg_rate",
+        "pg.dataset",
+        "pg.upload",
+        "pg.add_class",
+        "pg.features",
+        "pg.seed",
+    ):
         assert key not in keys, key
     assert live_data(at)["scene"]["network"]["editable"] is False  # no +/- layer buttons
     # The top row has one column per control shown (Play, Step, Reset, activation, optimizer):
     # the view options' row starts at the sixth column.
     cols = at.main.columns
-    first_option = next(i for i, c in enumerate(cols) if any(getattr(w, "key", None) == "pg.edges" for w in c))
+    first_option = next(
+        i for i, c in enumerate(cols) if any(getattr(w, "key", None) == "pg.edges" for w in c)
+    )
     assert first_option == 5
     assert "hidden_hide" in at.query_params and "features_hide" in at.query_params  # they stay in the link
 
