@@ -1,35 +1,56 @@
-"""What a user sees while the Playground plays, measured in headless chromium.
+"""What a user sees while a page plays, measured in headless chromium at 1280x720.
 
-Starts `streamlit run app.py` on a free port (like tests/test_browser.py), opens the Playground,
-presses Play and for SECONDS samples every 100 ms the epoch counter and a redraw counter (a
-MutationObserver counts every change of the "Epoch N" heading's text). Reported per network:
+Starts `streamlit run app.py` (headless, a free port; the JAX compile cache is --cache-dir, else
+$PLAYGROUND_JAX_CACHE, else a fresh temporary folder), plays each scenario once as a throwaway
+(--warmup seconds after its first frame, so compiles land there and not in the figures), then per
+run and scenario opens the page in a fresh browser context (a fresh Streamlit session), installs
+its probes, clicks Play and measures for SECONDS from the click (timed in the page). Per scenario:
 
-  play_to_first_redraw_s  from the Play click (timed in the page) to the first new epoch shown
-  epochs_per_s            epochs shown per second, from the click to the last sample
-  steady_epochs_per_s     the same from the first redraw on (compiles and the first tick excluded)
-  redraws_per_s           counter changes per second from the first redraw on (the fragment
-                          asks for one every 0.25 s, so 4/s is the ceiling)
-  max_redraw_gap_s        the longest freeze between two redraws
-  page_busy_fraction      share of the time the page's main thread spent in long tasks (> 50 ms):
-                          near 1, the browser's drawing is what limits the redraw rate
+  frames_per_s           distinct epoch texts shown in the window / window length. Playground:
+                         the live view's `.nnp-epoch` span, watched by a MutationObserver (one
+                         change per drawn frame). Optimizer lab: the "### Epoch N" heading its
+                         run_every fragment redraws, watched over the whole body (it is re-rendered)
+  epochs_per_s           (last epoch shown - first epoch shown in the window) / window length
+  longest_freeze_s       longest gap between two consecutive changes after the first one,
+                         counting the gap from the last change to the window's end
+  play_to_first_frame_s  from the Play click to the first change
+  main_thread_busy       share of the window covered by long tasks (> 50 ms, PerformanceObserver
+                         'longtask', buffered)
+  raf_busy               Playground only: share of the window spent inside the live view's
+                         requestAnimationFrame loop (drawing included), timed by wrapping it
+  kb_per_s               websocket bytes received by the page in the window / window length
+                         (CDP Network.webSocketFrameReceived; binary frames counted decoded)
+  server_cpu             CPU seconds of the Streamlit process per second of window (cores used)
+  machine_cpu_busy       share of all cores busy in the window (server, chromium and anything
+                         else running: other jobs on the box drag every figure down)
+  batches_per_s, frames_per_batch, pull_rtt_ms (median, max), starved_batches: from the live
+                         view's own event log (window.__nnpLive.events): a batch that arrives
+                         with nothing left to play is "starved" (the view had stopped)
 
-Usage: python benchmarks/browser_bench.py [--seconds 15] [--cache-dir DIR]
-The JAX compile cache is a fresh temporary folder unless --cache-dir names one (run twice with
-the same folder for warm-cache figures). Prints one JSON object.
+If the page stops by itself (a race reaches its epoch cap, training diverges), the window ends
+at the last change and `stopped_early` says so.
+
+Usage: python benchmarks/browser_bench.py [--scenario default,deep,lab4] [--seconds 15] [--runs 1]
+       [--warmup 8] [--json] [--cache-dir DIR]
+Prints a table with the targets beside the figures (median, min and max over the runs), or one
+JSON object with --json. The server and chromium share this machine's cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,50 +64,139 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-CASES = {
-    "default_2x_4_2": "/Playground",
-    "spiral_7_features_6x8": "/Playground?dataset=spiral&features=x1,x2,x1%5E2,x2%5E2,x1*x2,sin(x1),sin(x2)"
-    "&hidden=8,8,8,8,8,8",
+VIEWPORT = {"width": 1280, "height": 720}
+LOAD_MS = 180_000  # a cold server compiles JAX on the first page load
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: str
+    kind: str  # "live": the Playground's live view; "lab": the Optimizer lab's fragment
+    targets: dict = field(default_factory=dict)  # metric -> (">=" or "<=", value)
+
+    @property
+    def play(self) -> str:
+        return ".st-key-pg-play button" if self.kind == "live" else ".st-key-lab-play button"
+
+
+SCENARIOS = {
+    "default": Scenario(
+        "/Playground",
+        "live",
+        {
+            "frames_per_s": (">=", 20),
+            "epochs_per_s": (">=", 2000),
+            "longest_freeze_s": ("<=", 0.4),
+            "play_to_first_frame_s": ("<=", 0.5),
+            "main_thread_busy": ("<=", 0.5),
+            "kb_per_s": ("<=", 300),
+        },
+    ),
+    "deep": Scenario(
+        "/Playground?dataset=spiral&hidden=8,8,8,8,8,8&features=x1,x2,x1%5E2,x2%5E2,x1*x2,sin(x1),sin(x2)",
+        "live",
+        {"frames_per_s": (">=", 12), "epochs_per_s": (">=", 600)},
+    ),
+    # The lab's default preset: SGD, momentum, Nesterov and Adam.
+    "lab4": Scenario("/Optimizer_lab", "lab", {"frames_per_s": (">=", 10)}),
 }
-EPOCH_JS = """() => {
-  for (const h of document.querySelectorAll('h3')) {
-    const m = /Epoch\\s+([\\d,]+)/.exec(h.innerText || '');
-    if (m) return parseInt(m[1].replace(/,/g, ''), 10);
-  }
+METRICS = [
+    "frames_per_s",
+    "epochs_per_s",
+    "longest_freeze_s",
+    "play_to_first_frame_s",
+    "main_thread_busy",
+    "raf_busy",
+    "kb_per_s",
+    "server_cpu",
+    "machine_cpu_busy",
+    "batches_per_s",
+    "frames_per_batch",
+    "pull_rtt_ms_median",
+    "pull_rtt_ms_max",
+    "starved_batches",
+    "load_s",
+]
+
+# Every Streamlit exception box that ever appears (one shown between two checks counts).
+WATCH_EXCEPTIONS = """
+window.__stExceptions = [];
+(() => {
+  const seen = new WeakSet();
+  new MutationObserver(() => {
+    for (const el of document.querySelectorAll('[data-testid="stException"]')) {
+      if (!seen.has(el)) { seen.add(el); window.__stExceptions.push(el.innerText.slice(0, 500)); }
+    }
+  }).observe(document, {childList: true, subtree: true});
+})();
+"""
+LIVE_READY_JS = """(sel) => {
+  const v = window.__nnpLive, b = document.querySelector(sel);
+  return !!v && !!v.scene && !!v.current && v.netCanvas.width > 0 && !!document.querySelector('.nnp-epoch')
+    && !!b && b.innerText.trim().endsWith('Play');
+}"""
+LAB_EPOCH_TEXT_JS = """() => {
+  for (const h of document.querySelectorAll('h3')) if (/Epoch\\s+[\\d,]+/.test(h.textContent || ''))
+    return h.textContent.trim();
   return null;
 }"""
-CHARTS_DRAWN_JS = """() => {
-  const gs = Array.from(document.querySelectorAll('.js-plotly-plot'));
-  return gs.length >= 4 && gs.every(g => g._fullLayout && g.querySelector('.main-svg'));
-}"""
-# Redraw counter: every change of the epoch heading's text, with its time; and the Play click's time.
-INSTALL_JS = """() => {
-  const text = () => {
-    for (const h of document.querySelectorAll('h3')) if (/Epoch/.test(h.innerText || '')) return h.innerText;
-    return null;
-  };
-  window.__bench = {redraws: 0, times: [], last: text(), click: null, busy: 0};
-  // Main-thread work in tasks over 50 ms (Plotly drawing, React): how busy the page is.
-  new PerformanceObserver((list) => {
-    const b = window.__bench;
-    for (const e of list.getEntries()) if (b.click !== null && e.startTime >= b.click) b.busy += e.duration;
-  }).observe({type: 'longtask'});
-  new MutationObserver(() => {
+LAB_READY_JS = f"""(sel) => {{
+  const b = document.querySelector(sel), t = ({LAB_EPOCH_TEXT_JS})();
+  return t === 'Epoch 0' && !!b && b.innerText.trim().endsWith('Play')
+    && document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2;
+}}"""
+# Probes, installed before the click: epoch-text changes with their times, the click's time, long
+# tasks, and on the Playground the rAF loop's time and a copy of the view's event log (it keeps 200).
+INSTALL_JS = f"""([sel, kind]) => {{
+  const B = window.__bench = {{frames: [], click: null, longtasks: [], raf_ms: 0, events: [],
+                              drawn0: null, view_same: true}};
+  const labText = {LAB_EPOCH_TEXT_JS};
+  const v = window.__nnpLive;
+  let el = null, text;
+  if (kind === 'live') {{ el = document.querySelector('.nnp-epoch'); text = () => el.textContent; }}
+  else text = labText;
+  let last = text();
+  const seen = () => {{
     const t = text();
-    if (t !== null && t !== window.__bench.last) {
-      window.__bench.last = t;
-      window.__bench.redraws += 1;
-      window.__bench.times.push(performance.now());
-    }
-  }).observe(document.body, {childList: true, subtree: true, characterData: true});
-  document.addEventListener('click', (e) => {
-    const b = window.__bench;
-    if (b.click === null && e.target.closest('.st-key-pg-play')) b.click = performance.now();
-  }, true);
+    if (t !== null && t !== last) {{ last = t; B.frames.push([performance.now(), t]); }}
+  }};
+  const opts = {{childList: true, characterData: true, subtree: true}};
+  new MutationObserver(seen).observe(el || document.body, opts);
+  new PerformanceObserver((list) => {{
+    for (const e of list.getEntries()) B.longtasks.push([e.startTime, e.duration]);
+  }}).observe({{type: 'longtask', buffered: true}});
+  document.addEventListener('click', (e) => {{
+    if (B.click === null && e.target instanceof Element && e.target.closest(sel)) {{
+      B.click = performance.now();
+      if (v) B.drawn0 = v.drawn;
+    }}
+  }}, true);
+  if (kind === 'live' && v) {{
+    window.__benchView = v;
+    const loop = v.loop;  // bound; it reschedules itself through v.loop, i.e. this wrapper
+    v.loop = (now) => {{
+      const t0 = performance.now();
+      try {{ loop(now); }} finally {{ if (B.click !== null) B.raf_ms += performance.now() - t0; }}
+    }};
+    v.events.push = function (...items) {{
+      for (const x of items) B.events.push(x);
+      return Array.prototype.push.apply(this, items);
+    }};
+  }}
+}}"""
+POLL_JS = """(sel) => {
+  const b = document.querySelector(sel);
+  return [performance.now(), b ? b.innerText.trim() : ''];
 }"""
-SAMPLE_JS = f"() => ({{t: performance.now(), epoch: ({EPOCH_JS})(), redraws: window.__bench.redraws}})"
+COLLECT_JS = """() => {
+  const B = window.__bench, v = window.__nnpLive;
+  const out = Object.assign({}, B, {now: performance.now(), exceptions: window.__stExceptions || []});
+  if (v) { out.drawn1 = v.drawn; out.view_same = v === window.__benchView || !window.__benchView; }
+  return out;
+}"""
 
 
+# ---- server ----------------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -120,98 +230,264 @@ def start_server(cache_dir: str, log_path: str) -> tuple[subprocess.Popen, str]:
         time.sleep(0.3)
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores, from /proc/stat."""
+    v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = v[3] + v[4]  # idle + iowait
+    return sum(v) - idle, sum(v)
+
+
 def rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+)\s+kB", status).group(1)) / 1024
 
 
-def wait_button(page, label: str, timeout_ms: int = 120_000):
-    page.wait_for_function(
-        "(label) => { const b = document.querySelector('.st-key-pg-play button');"
-        " return !!b && b.innerText.trim().endsWith(label); }",
-        arg=label,
-        timeout=timeout_ms,
+# ---- one page ------------------------------------------------------------------------------
+def ws_bytes(response: dict) -> int:
+    data = response.get("payloadData", "")
+    if response.get("opcode") == 2:  # binary frames arrive base64-encoded
+        return len(base64.b64decode(data))
+    return len(data.encode())
+
+
+def open_page(browser, url: str, sc: Scenario):
+    """A fresh context (a fresh Streamlit session) with the page loaded and ready to play."""
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.set_default_timeout(LOAD_MS)
+    ctx.add_init_script(WATCH_EXCEPTIONS)
+    page = ctx.new_page()
+    console: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            console.append(f"{m.text[:200]} ({m.location.get('url', '')})") if m.type == "error" else None
+        ),
     )
+    page.on("pageerror", lambda e: console.append(f"pageerror: {str(e)[:300]}"))
+    t = time.monotonic()
+    page.goto(url, wait_until="commit", timeout=LOAD_MS)
+    page.wait_for_function(LIVE_READY_JS if sc.kind == "live" else LAB_READY_JS, arg=sc.play, timeout=LOAD_MS)
+    return ctx, page, console, time.monotonic() - t
 
 
-def measure(browser, url: str, seconds: float) -> dict:
-    ctx = browser.new_context(viewport={"width": 1600, "height": 1100})
+def warm_up(browser, base: str, sc: Scenario, seconds: float) -> float:
+    """A throwaway play: the first frame, then `seconds` more. The server compiles this network,
+    and the chunk lengths its pace ramps through (16 epochs a frame, doubling per fast batch)."""
+    t = time.monotonic()
+    ctx, page, _, _ = open_page(browser, base + sc.path, sc)
     try:
-        page = ctx.new_page()
-        t = time.monotonic()
-        page.goto(url, wait_until="commit", timeout=180_000)
-        page.get_by_role("heading", name="Epoch 0", exact=True).wait_for(timeout=180_000)
-        page.wait_for_function(CHARTS_DRAWN_JS, timeout=180_000)
-        wait_button(page, "Play")
-        load_s = time.monotonic() - t
-        page.evaluate(INSTALL_JS)
-        page.locator(".st-key-pg-play button").click()
-        samples = []
-        start = time.monotonic()
-        while time.monotonic() - start < seconds:
-            samples.append(page.evaluate(SAMPLE_JS))
-            slot = int((time.monotonic() - start) / 0.1) + 1  # next 100 ms mark (a slow sample skips some)
-            time.sleep(max(0.0, start + 0.1 * slot - time.monotonic()))
-        bench = page.evaluate("() => window.__bench")
-        wait_button(page, "Pause")
-        page.locator(".st-key-pg-play button").click()
-        wait_button(page, "Play")
-        exceptions = page.locator('[data-testid="stException"]').count()
+        page.evaluate(INSTALL_JS, [sc.play, sc.kind])
+        page.locator(sc.play).click()
+        page.wait_for_function("() => window.__bench.frames.length >= 1", timeout=LOAD_MS)
+        page.wait_for_timeout(seconds * 1000)
     finally:
         ctx.close()
+    return time.monotonic() - t
 
-    click, times, last = bench["click"], bench["times"], samples[-1]
-    span_s = (last["t"] - click) / 1000
+
+def measure(browser, base: str, sc: Scenario, seconds: float, server_pid: int) -> dict:
+    ctx, page, console, load_s = open_page(browser, base + sc.path, sc)
+    try:
+        cdp = ctx.new_cdp_session(page)
+        cdp.send("Network.enable")
+        ws = {"in": [], "out": []}
+        cdp.on(
+            "Network.webSocketFrameReceived",
+            lambda p: ws["in"].append((p["timestamp"], ws_bytes(p["response"]))),
+        )
+        cdp.on(
+            "Network.webSocketFrameSent",
+            lambda p: ws["out"].append((p["timestamp"], ws_bytes(p["response"]))),
+        )
+        page.evaluate(INSTALL_JS, [sc.play, sc.kind])
+        page.evaluate("() => 0")  # lets Playwright hand over the CDP events so far
+        sent_before = len(ws["out"])
+        cpu0, mach0 = cpu_seconds(server_pid), machine_cpu()
+        page.locator(sc.play).click()
+        click = page.evaluate("() => window.__bench.click")
+        stopped_at, seen_pause = None, False
+        while True:
+            page.wait_for_timeout(500)
+            now, label = page.evaluate(POLL_JS, sc.play)
+            seen_pause = seen_pause or label.endswith("Pause")
+            if seen_pause and label.endswith("Play") and stopped_at is None:
+                stopped_at = now
+            if now - click >= seconds * 1000 or stopped_at is not None:
+                break
+        cpu1, mach1 = cpu_seconds(server_pid), machine_cpu()
+        b = page.evaluate(COLLECT_JS)
+    finally:
+        ctx.close()
+    run = summarise(sc, b, click, seconds, stopped_at, ws, sent_before, cpu1 - cpu0, load_s, console)
+    # Everything on the machine (this server, chromium, and whatever else runs): a busy machine
+    # explains low figures better than the page does.
+    busy, total = mach1[0] - mach0[0], mach1[1] - mach0[1]
+    run["machine_cpu_busy"] = round(busy / total, 2) if total else None
+    return run
+
+
+def summarise(sc, b, click, seconds, stopped_at, ws, sent_before, cpu_s, load_s, console) -> dict:
+    end = click + seconds * 1000
+    frames = [(t, int(re.sub(r"\D", "", text) or 0)) for t, text in b["frames"] if click < t <= end]
+    if stopped_at is not None and frames:
+        end = frames[-1][0]  # the page stopped: the window ends at its last change
+    span_s = (end - click) / 1000
     out = {
         "load_s": round(load_s, 2),
-        "samples": len(samples),
-        "final_epoch": last["epoch"],
-        "redraws": bench["redraws"],
-        "play_to_first_redraw_s": None,
-        "epochs_per_s": round(last["epoch"] / span_s, 1),
-        "steady_epochs_per_s": None,
-        "redraws_per_s": None,
-        "max_redraw_gap_s": None,
-        "distinct_epochs_sampled": len({s["epoch"] for s in samples}),
-        "page_busy_fraction": round(bench["busy"] / 1000 / span_s, 2),
-        "exceptions": exceptions,
+        "window_s": round(span_s, 2),
+        "stopped_early": stopped_at is not None,
+        "frames": len(frames),
+        "first_epoch": frames[0][1] if frames else None,
+        "last_epoch": frames[-1][1] if frames else None,
+        "frames_per_s": round(len(frames) / span_s, 2) if span_s > 0 else None,
+        "epochs_per_s": round((frames[-1][1] - frames[0][1]) / span_s, 1) if frames and span_s > 0 else None,
+        "play_to_first_frame_s": round((frames[0][0] - click) / 1000, 3) if frames else None,
+        "longest_freeze_s": None,
+        "longest_freeze_at_s": None,
     }
-    if times:
-        first = times[0]
-        at_first = next((s["epoch"] for s in samples if s["t"] >= first and s["epoch"]), last["epoch"])
-        steady_s = (last["t"] - first) / 1000
-        gaps = [b - a for a, b in zip(times, times[1:])]
-        out.update(
-            play_to_first_redraw_s=round((first - click) / 1000, 3),
-            steady_epochs_per_s=round((last["epoch"] - at_first) / steady_s, 1) if steady_s > 0 else None,
-            redraws_per_s=round((bench["redraws"] - 1) / steady_s, 2) if steady_s > 0 else None,
-            max_redraw_gap_s=round(max(gaps) / 1000, 2) if gaps else None,
-        )
+    if frames:
+        times = [t for t, _ in frames] + [end]
+        gap, at = max((b_ - a, a) for a, b_ in zip(times, times[1:])) if len(times) > 1 else (0.0, times[0])
+        out.update(longest_freeze_s=round(gap / 1000, 3), longest_freeze_at_s=round((at - click) / 1000, 2))
+    busy = sum(max(0.0, min(s + d, end) - max(s, click)) for s, d in b["longtasks"])
+    out["main_thread_busy"] = round(busy / (end - click), 3) if end > click else None
+    out["long_tasks"] = sum(1 for s, d in b["longtasks"] if s + d > click and s < end)
+    if sc.kind == "live":
+        out["raf_busy"] = round(b["raf_ms"] / (end - click), 3) if end > click else None
+        if b.get("drawn1") is not None and b.get("drawn0") is not None:
+            out["drawn_by_view"] = b["drawn1"] - b["drawn0"]
+        out["view_remounted"] = not b.get("view_same", True)
+        events = [e for e in b["events"] if click < e[1] <= end]
+        out.update(event_stats(events, span_s))
+        out["events"] = [[e[0], round((e[1] - click) / 1000, 3), *e[2:]] for e in events[:400]]
+    # Websocket traffic: the window starts at the first message the page sent after the click.
+    out_frames = ws["out"][sent_before:]
+    if out_frames:
+        t0 = out_frames[0][0]
+        recv = [n for t, n in ws["in"] if t0 <= t <= t0 + span_s]
+        out["kb_per_s"] = round(sum(recv) / 1000 / span_s, 1) if span_s > 0 else None
+        out["ws_msgs_in_per_s"] = round(len(recv) / span_s, 2) if span_s > 0 else None
+        out["ws_msgs_out"] = sum(1 for t, _ in out_frames if t <= t0 + span_s)
+    out["server_cpu"] = round(cpu_s / span_s, 2) if span_s > 0 else None
+    out["exceptions"] = b.get("exceptions", [])
+    out["console_errors"] = console[:10]
     return out
+
+
+def event_stats(events: list, span_s: float) -> dict:
+    """The live view's log: ["batch", ms, seq, n_frames, queued] and ["pull", ms, seq, queued]."""
+    batches = [e for e in events if e[0] == "batch"]
+    pulls = [e for e in events if e[0] == "pull"]
+    rtt, pulled = [], None
+    for e in events:  # a pull's round trip ends at the next batch in the log
+        if e[0] == "pull" and pulled is None:
+            pulled = e[1]
+        elif e[0] == "batch" and pulled is not None:
+            rtt.append(e[1] - pulled)
+            pulled = None
+    gaps = [b[1] - a[1] for a, b in zip(batches, batches[1:])]
+    return {
+        "batches": len(batches),
+        "pulls": len(pulls),
+        "batches_per_s": round(len(batches) / span_s, 2) if span_s > 0 else None,
+        "frames_per_batch": round(statistics.mean(e[3] for e in batches), 1) if batches else None,
+        "pull_rtt_ms_median": round(statistics.median(rtt)) if rtt else None,
+        "pull_rtt_ms_max": max(rtt) if rtt else None,
+        "batch_gap_ms_max": max(gaps) if gaps else None,
+        "starved_batches": sum(1 for e in batches if e[4] == 0),
+    }
+
+
+# ---- report --------------------------------------------------------------------------------
+def aggregate(runs: list[dict]) -> dict:
+    out = {}
+    for m in METRICS:
+        vals = [r[m] for r in runs if isinstance(r.get(m), int | float) and not isinstance(r.get(m), bool)]
+        if vals:
+            out[m] = {"median": statistics.median(vals), "min": min(vals), "max": max(vals)}
+    return out
+
+
+def verdict(value, target) -> str:
+    op, ref = target
+    ok = value >= ref if op == ">=" else value <= ref
+    return "ok" if ok else "MISS"
+
+
+def table(result: dict) -> str:
+    lines = [
+        f"browser_bench: {result['seconds']:g} s per run, {result['runs']} run(s), viewport 1280x720, "
+        f"{result['machine']['cpus']} CPUs (server and chromium share them)"
+    ]
+    for name, res in result["scenarios"].items():
+        sc = SCENARIOS[name]
+        lines += ["", f"{name}  {sc.path}", f"  {'metric':<24}{'median':>10}{'min':>10}{'max':>10}   target"]
+        for m, agg in res["summary"].items():
+            tgt = sc.targets.get(m)
+            mark = f"{tgt[0]} {tgt[1]:g}  {verdict(agg['median'], tgt)}" if tgt else ""
+            lines.append(
+                f"  {m:<24}" + "".join(f"{agg[k]:>10.4g}" for k in ("median", "min", "max")) + f"   {mark}"
+            )
+        for i, r in enumerate(res["runs"]):
+            if r.get("stopped_early"):
+                lines.append(
+                    f"  run {i + 1}: stopped by itself at epoch {r['last_epoch']:,} after {r['window_s']} s"
+                )
+            if r.get("view_remounted"):
+                lines.append(f"  run {i + 1}: the live view was remounted during the window")
+        for what in ("exceptions", "console_errors"):
+            seen = sorted({x for r in res["runs"] for x in r.get(what, [])})
+            lines += [f"  {what.replace('_', ' ')}: {x}" for x in seen]
+    return "\n".join(lines)
 
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=15.0, help="how long each network plays")
-    ap.add_argument("--cache-dir", help="JAX compile cache folder (default: a fresh temporary one)")
+    ap.add_argument(
+        "--scenario", default=",".join(SCENARIOS), help="comma-separated: " + ", ".join(SCENARIOS)
+    )
+    ap.add_argument("--seconds", type=float, default=15.0, help="measurement window per page, from the click")
+    ap.add_argument("--runs", type=int, default=1, help="repeat every scenario; report median, min and max")
+    ap.add_argument("--warmup", type=float, default=8.0, help="seconds of throwaway play per scenario")
+    ap.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    ap.add_argument(
+        "--cache-dir", help="JAX compile cache (default: $PLAYGROUND_JAX_CACHE, else a fresh one)"
+    )
     args = ap.parse_args(argv)
+    names = [n.strip() for n in args.scenario.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        ap.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
 
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        cache = args.cache_dir or os.path.join(tmp, "jax_cache")
-        proc, base = start_server(cache, os.path.join(tmp, "server.log"))
+        cache = args.cache_dir or os.environ.get("PLAYGROUND_JAX_CACHE") or os.path.join(tmp, "jax_cache")
+        log = os.path.join(tmp, "server.log")
+        proc, base = start_server(cache, log)
+        result = {
+            "machine": {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)},
+            "seconds": args.seconds,
+            "runs": args.runs,
+            "cache": "given" if (args.cache_dir or os.environ.get("PLAYGROUND_JAX_CACHE")) else "fresh",
+            "warm_up_s": {},
+            "scenarios": {n: {"runs": []} for n in names},
+        }
         try:
-            result = {
-                "machine": {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)},
-                "seconds": args.seconds,
-                "cache": "given" if args.cache_dir else "fresh",
-            }
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
-                    for name, path in CASES.items():
-                        result[name] = measure(browser, base + path, args.seconds)
+                    for n in names:
+                        result["warm_up_s"][n] = round(warm_up(browser, base, SCENARIOS[n], args.warmup), 1)
+                    for _ in range(args.runs):
+                        for n in names:
+                            run = measure(browser, base, SCENARIOS[n], args.seconds, proc.pid)
+                            result["scenarios"][n]["runs"].append(run)
                 finally:
                     browser.close()
             result["server_rss_mb"] = round(rss_mb(proc.pid), 1)
@@ -222,7 +498,19 @@ def main(argv=None) -> dict:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    print(json.dumps(result, indent=2))
+            server_log = Path(log).read_text(errors="replace")
+        errors = [ln for ln in server_log.splitlines() if re.search(r"Traceback|Error|Exception", ln)]
+        result["server_log_errors"] = errors[:20]
+    for n in names:
+        res = result["scenarios"][n]
+        res["summary"] = aggregate(res["runs"])
+        res["targets"] = {m: f"{op} {v}" for m, (op, v) in SCENARIOS[n].targets.items()}
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(table(result))
+        if result["server_log_errors"]:
+            print("\nserver log:", *result["server_log_errors"], sep="\n  ")
     return result
 
 
