@@ -58,8 +58,10 @@ st.caption(
 top = st.columns([2, 3])
 top[0].selectbox("Preset", list(race.PRESETS), key=K + "preset", on_change=load_preset)
 top[1].info(race.PRESETS[st.session_state[K + "preset"]].description)
-st.caption(f"Task: {race.task_summary(r.base)}. Change the data and network on the Playground page, then "
-           "reload a preset.")
+st.caption(
+    f"Task: {race.task_summary(r.base)}. Change the data and network on the Playground page, then "
+    "reload a preset."
+)
 table = st.data_editor(
     pd.DataFrame(race.to_rows(r.base, r.contenders)),
     key=f"{K}table{st.session_state[K + 'table_version']}",
@@ -109,8 +111,10 @@ row[2].button("Reset", key=K + "reset", width="stretch", icon=":material/restart
 target = row[3].number_input("Target train loss", min_value=1e-6, max_value=1e3, value=0.1, format="%g",
                              key=K + "target")  # fmt: skip
 log_y = row[4].toggle("Log loss axis", value=True, key=K + "log")
-row[5].caption(f"{len(r.labels)} contenders in {len(r.groups)} compiled group(s); at most "
-               f"{race.MAX_CONTENDERS} contenders and {race.MAX_EPOCHS:,} epochs per race.")
+row[5].caption(
+    f"{len(r.labels)} contenders in {len(r.groups)} compiled group(s); at most "
+    f"{race.MAX_CONTENDERS} contenders and {race.MAX_EPOCHS:,} epochs per race."
+)
 
 race_tab, land_tab, slice_tab = st.tabs(["Race", "Loss landscape", "Network loss slice"])
 with race_tab:
@@ -131,8 +135,10 @@ with race_tab:
         results = rf.results_table(r.labels, r.histories, statuses, r.group_of, [g.seconds for g in r.groups],
                                    target)  # fmt: skip
         st.dataframe(results, hide_index=True, width="stretch", placeholder=rf.DASH)
-        st.caption("Group time: training seconds of the contender's compiled group (compiles excluded); "
-                   "contenders in one group share it.")
+        st.caption(
+            "Group time: training seconds of the contender's compiled group (compiles excluded); "
+            "contenders in one group share it."
+        )
 
     live()
 
@@ -160,9 +166,11 @@ with land_tab:
     steps = c[3].select_slider("Steps", [50, 100, 200, 300, 500, 1000, 2000], value=300, key=K + "steps")
     scale = c[4].select_slider("Learning-rate scale", sorted({0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
                                fn.lr_scale}), key=K + "lr_scale")  # fmt: skip
-    st.caption(f"{fn.description} Each contender's optimizer with its learning rate × {scale:g}, on full "
-               "gradients (batch settings do not apply). Click the plot to start there; drag the step slider "
-               "to replay the paths.")
+    st.caption(
+        f"{fn.description} Each contender's optimizer with its learning rate × {scale:g}, on full "
+        "gradients (batch settings do not apply). Click the plot to start there; drag the step slider "
+        "to replay the paths."
+    )
     paths, escaped = landscape.trajectories(name, r.configs, (x0, y0), steps, scale)
     upto = st.slider("Show the paths up to step", 0, steps, steps, key=f"{K}upto{steps}")
     st.plotly_chart(rf.landscape_figure(fn, landscape.surface(name), paths, r.labels, upto, click_grid=41),
@@ -191,8 +199,9 @@ with slice_tab:
                                        int(seed), weights, n)  # fmt: skip
         chart(rf.slice_figure(view["slice"], view["coords"], view["epochs"], r.labels[who],
                               rf.color(who), view["titles"]), "slice")  # fmt: skip
-        st.caption("Train loss on the plane through the contender's current weights (the star); the line is "
-                   "its weight snapshots, one per live tick, projected onto the plane.")
+        st.caption(
+            "Train loss on the plane through the contender's current weights (the star); the line is "
+            "its weight snapshots, one per live tick, projected onto the plane."
+        )
     except ValueError as e:
         st.info(f"{e}.")
-

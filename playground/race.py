@@ -25,6 +25,7 @@ import numpy as np
 from playground import engine
 from playground.config import Config, ConfigError, parse_value
 from playground.datasets import Data
+from playground.optimizers import OPTIMIZERS
 
 MAX_CONTENDERS = 8
 MAX_EPOCHS = 10_000  # per race: bounds one user's time and memory on a shared server
@@ -44,6 +45,9 @@ TABLE_FIELDS = (
 # Optimizers that are exactly a relative with one number set to zero: run them as it.
 _RUN_AS = {"sgd": ("momentum", "momentum"), "adam": ("adamw", "weight_decay")}
 STATUS_NAMES = {engine.RUNNING: "running", engine.DIVERGED: "diverged", engine.EARLY_STOPPED: "early stopped"}
+NOT_STARTED, CAPPED = "not started", "finished (epoch cap)"  # a RUNNING state that cannot or did not train
+# Optimizer numbers (momentum, betas, ...): a row shows only those its own optimizer reads.
+_HYPERS = frozenset(f for o in OPTIMIZERS.values() for f in o.fields)
 # XLA runs a small network's training loop on one core, so a race's groups (independent
 # compiled calls) run side by side, one per core. The pool is shared by every race on the
 # server: many users' races queue on it rather than each starting threads of its own.
@@ -117,12 +121,19 @@ def labels(contenders: list[Contender], configs: list[Config]) -> list[str]:
 
 
 # ---- the editable table ----------------------------------------------------------------
+def unused(optimizer: str) -> frozenset[str]:
+    """The optimizer numbers `optimizer` does not read (SGD: momentum, betas; Adam: momentum)."""
+    return _HYPERS - set(OPTIMIZERS[optimizer].fields)
+
+
 def to_rows(base: Config, contenders: list[Contender]) -> list[dict]:
-    """Table rows: label and each TABLE_FIELDS value (resolved against base)."""
+    """Table rows: label and each TABLE_FIELDS value (resolved against base); None (a blank
+    cell) for the numbers the contender's optimizer does not use, e.g. SGD's momentum."""
     rows = []
     for c in contenders:
         cfg = c.config(base)
-        rows.append({"label": c.label, **{f: getattr(cfg, f) for f in TABLE_FIELDS}})
+        skip = unused(cfg.optimizer)
+        rows.append({"label": c.label, **{f: None if f in skip else getattr(cfg, f) for f in TABLE_FIELDS}})
     return rows
 
 
@@ -133,7 +144,8 @@ def _blank(v) -> bool:
 def from_rows(base: Config, rows: list[dict]) -> list[Contender]:
     """Contenders from table rows (dicts, as a data editor returns them).
 
-    Blank cells take the base config's value; fully blank rows are dropped.
+    Blank cells take the base config's value; fully blank rows are dropped; numbers the
+    row's optimizer does not use are dropped (so they never show as if they applied).
 
     Raises:
       RaceError: naming the row and the column that cannot be read or is out of range.
@@ -152,6 +164,8 @@ def from_rows(base: Config, rows: list[dict]) -> list[Contender]:
                 settings[field] = parse_value(field, raw)
             except ConfigError as e:
                 raise RaceError(f"contender {i + 1}: {e}") from None
+        for field in unused(settings.get("optimizer", base.optimizer)):
+            settings.pop(field, None)
         out.append(contender(label, **settings))
     validate(base, out)
     return out
@@ -347,6 +361,18 @@ class Race:
                 out[i] = int(np.asarray(g.states.status)[j])
         return out
 
+    def status_names(self) -> list[str]:
+        """Each contender's status in words: NOT_STARTED before its first epoch, "running" while
+        it can still train, CAPPED once the race has run MAX_EPOCHS, "diverged", "early stopped"."""
+        capped = self.epoch >= MAX_EPOCHS
+        out = []
+        for s, h in zip(self.statuses(), self.histories):
+            if s != engine.RUNNING:
+                out.append(STATUS_NAMES[s])
+            else:
+                out.append(NOT_STARTED if not h["epoch"] else CAPPED if capped else STATUS_NAMES[s])
+        return out
+
     @property
     def running(self) -> bool:
         return self.epoch < MAX_EPOCHS and any(s == engine.RUNNING for s in self.statuses())
@@ -427,29 +453,6 @@ class Race:
         """Contender i's weight snapshots: (epochs (T,), flat weights (T, P))."""
         snaps = self.snapshots[i]
         return np.array([e for e, _ in snaps]), np.stack([w for _, w in snaps])
-
-    def results(self, target: float | None = None, key: str = "train_loss") -> list[dict]:
-        """One row per contender: final losses, epochs to reach `target`, time, status."""
-        rows = []
-        statuses = self.statuses()
-        for i, (name, h) in enumerate(zip(self.labels, self.histories)):
-            g = self.groups[self.group_of[i]]
-            row = {
-                "contender": name,
-                "group": self.group_of[i] + 1,
-                "epochs": len(h["epoch"]),
-                "train loss": h["train_loss"][-1] if h["train_loss"] else None,
-                "test loss": h["test_loss"][-1] if h["test_loss"] else None,
-                "best test loss": min(h["test_loss"]) if h["test_loss"] else None,
-            }
-            if "test_accuracy" in h:
-                row["test accuracy"] = h["test_accuracy"][-1] if h["test_accuracy"] else None
-            if target is not None:
-                row[f"epochs to {key.replace('_', ' ')} ≤ {target:g}"] = epochs_to_reach(h, target, key)
-            row["group time (s)"] = round(g.seconds, 3)
-            row["status"] = STATUS_NAMES[statuses[i]]
-            rows.append(row)
-        return rows
 
 
 def epochs_to_reach(history: dict, target: float, key: str = "train_loss") -> int | None:

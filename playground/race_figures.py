@@ -1,5 +1,6 @@
 """Plotly builders for the Optimizer lab: overlaid race curves, small-multiple decision
-boundaries, test-function contours with animated trajectories, and the network-loss slice.
+boundaries, test-function contours with animated trajectories, and the network-loss slice;
+and the results table's text.
 
 Pure functions of arrays returning `go.Figure`s (no Streamlit), in figures.py's style.
 """
@@ -10,15 +11,76 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground import figures
+from playground import figures, race
 
 # One colour per contender (Okabe-Ito and Tableau hues that stay apart for colour-blind eyes).
 COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#8c564b")
 _LEGEND = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}}
 
 
+DASH = "—"  # a cell with no value yet (the tables' placeholder too)
+
+
 def color(i: int) -> str:
     return COLORS[i % len(COLORS)]
+
+
+def _last(history: dict, key: str) -> float | None:
+    values = history.get(key) or []
+    return float(values[-1]) if values and np.isfinite(values[-1]) else None
+
+
+def _loss(value: float | None) -> str:
+    return DASH if value is None else f"{value:.4g}"
+
+
+def results_table(
+    labels: list[str],
+    histories: list[dict],
+    statuses: list[str],
+    group_of: list[int],
+    group_seconds: list[float],
+    target: float | None = None,
+    key: str = "train_loss",
+) -> list[dict]:
+    """The lab's results table: one row per contender, its cells ready to show.
+
+    Args:
+      labels, histories: per contender, as `race.Race` holds them.
+      statuses: per contender, `race.Race.status_names()`.
+      group_of: per contender, the index of its compiled group.
+      group_seconds: per group, its training seconds.
+      target: when given, a column with the first epoch whose `key` is ≤ target.
+
+    Returns:
+      Rows with "contender", "group" (from 1), "epochs", "train loss", "test loss", "best test
+      loss" (4 significant digits), "test accuracy" (classification: "66.4%"), the epochs to
+      target ("not reached" once trained without reaching it), "group time (s)" and "status".
+      A cell with no value yet reads DASH, never None or nan.
+    """
+    rows = []
+    for name, h, status, g in zip(labels, histories, statuses, group_of):
+        test = np.asarray(h.get("test_loss", []), float)
+        test = test[np.isfinite(test)]
+        row = {
+            "contender": name,
+            "group": int(g) + 1,
+            "epochs": len(h["epoch"]),
+            "train loss": _loss(_last(h, "train_loss")),
+            "test loss": _loss(_last(h, "test_loss")),
+            "best test loss": _loss(float(test.min()) if test.size else None),
+        }
+        if "test_accuracy" in h:
+            acc = _last(h, "test_accuracy")
+            row["test accuracy"] = DASH if acc is None else f"{100 * acc:.1f}%"
+        if target is not None:
+            hit = race.epochs_to_reach(h, target, key)
+            text = str(hit) if hit is not None else "not reached" if h["epoch"] else DASH
+            row[f"epochs to {key.replace('_', ' ')} ≤ {target:g}"] = text
+        row["group time (s)"] = round(float(group_seconds[g]), 3)
+        row["status"] = status
+        rows.append(row)
+    return rows
 
 
 def race_loss_figure(

@@ -3,6 +3,7 @@ runs the script and the live fragment once (the live loop is in tests/test_brows
 
 import pathlib
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -48,6 +49,29 @@ def test_default_load_runs_the_default_preset():
     assert "needs at least 3 distinct snapshots" in texts(at)
 
 
+def results(at) -> pd.DataFrame:
+    (df,) = [d.value for d in at.dataframe if "status" in d.value and "train loss" in d.value]
+    return df
+
+
+def test_results_table_says_true_things_before_and_after_training():
+    at = page()
+    table = at.data_editor[0]
+    sgd = list(table.value["optimizer"]).index("sgd")
+    assert pd.isna(table.value["momentum"][sgd])  # SGD runs with momentum 0: no 0.9 in its row
+    assert table.value["momentum"][list(table.value["optimizer"]).index("momentum")] == 0.9
+    assert table.proto.placeholder == "—"
+    before = results(at)
+    assert list(before["status"]) == ["not started"] * 4 and set(before["test accuracy"]) == {"—"}
+    assert set(before["epochs to train loss ≤ 0.1"]) == {"—"}
+    at.button(key="lab.step").click().run()
+    after, r = results(at), lab(at)
+    assert list(after["status"]) == ["running"] * 4
+    assert list(after["test accuracy"]) == [f"{100 * h['test_accuracy'][-1]:.1f}%" for h in r.histories]
+    assert list(after["train loss"]) == [f"{h['train_loss'][-1]:.4g}" for h in r.histories]
+    assert "None" not in after.astype(str).to_numpy() and "nan" not in after.astype(str).to_numpy()
+
+
 def test_task_defaults_to_the_playground_session_config():
     at = AppTest.from_file(PAGE, default_timeout=300)
     config = Config(dataset="xor", hidden=(3,), noise=5, learning_rate=0.3, optimizer="adam")
@@ -64,8 +88,7 @@ def test_step_play_and_reset():
     assert not at.exception and lab(at).epoch == 10
     assert all(len(h["epoch"]) == 10 for h in lab(at).histories)
     assert "Epoch 10" in texts(at)
-    results = at.dataframe[-2].value if len(at.dataframe) > 1 else None
-    assert results is not None and list(results["contender"]) == lab(at).labels
+    assert list(results(at)["contender"]) == lab(at).labels
     at.button(key="lab.play").click().run()
     assert at.session_state["lab.playing"] is True and lab(at).epoch > 10  # one tick ran
     at.button(key="lab.play").click().run()

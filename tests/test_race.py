@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from playground import engine, models, race
+from playground import race_figures as rf
 from playground.config import Config
 
 BASE = race.neutral_base(Config(noise=10, n_samples=200))
@@ -19,6 +20,12 @@ def alone(base: Config, c: race.Contender, epochs: int, data):
     task = engine.make_task(c.config(base), data)
     _, history, _ = engine.advance(task, engine.init_state(task), epochs, chunk=4)
     return history
+
+
+def table(r: race.Race, target=None) -> list[dict]:
+    """The lab's results table for a race, as the page builds it."""
+    seconds = [g.seconds for g in r.groups]
+    return rf.results_table(r.labels, r.histories, r.status_names(), r.group_of, seconds, target)
 
 
 MIXED = [
@@ -111,7 +118,7 @@ def test_every_preset_runs(name):
     assert r.epoch == 3
     for h in r.histories:
         assert len(h["epoch"]) == 3 and np.all(np.isfinite(h["train_loss"]))
-    rows = r.results(0.5)
+    rows = table(r, 0.5)
     assert [row["contender"] for row in rows] == r.labels
     assert all(row["status"] == "running" and row["epochs"] == 3 for row in rows)
 
@@ -131,6 +138,7 @@ def test_early_stopping_preset_stops_contenders_by_patience():
     r.advance(300, chunk=64)
     statuses = [race.STATUS_NAMES[s] for s in r.statuses()]
     assert statuses == ["running", "early stopped", "early stopped"]
+    assert r.status_names() == statuses
     for i, patience in ((1, 100), (2, 20)):
         test = np.asarray(r.histories[i]["test_loss"])
         best = int(np.argmin(test))
@@ -143,12 +151,57 @@ def test_results_epochs_to_reach_and_status():
     assert race.epochs_to_reach(h, 0.01) is None
     r = race.Race(BASE, MIXED[:2])
     r.advance(20, chunk=16)
-    rows = r.results(0.4)
     key = "epochs to train loss ≤ 0.4"
-    for row, h in zip(rows, r.histories):
+    for row, h in zip(table(r, 0.4), r.histories):
         hit = [e for e, v in zip(h["epoch"], h["train_loss"]) if v <= 0.4]
-        assert row[key] == (hit[0] if hit else None)
-        assert row["train loss"] == h["train_loss"][-1] and row["best test loss"] == min(h["test_loss"])
+        assert row[key] == (str(hit[0]) if hit else "not reached")
+        assert row["train loss"] == f"{h['train_loss'][-1]:.4g}"
+        assert row["best test loss"] == f"{min(h['test_loss']):.4g}"
+
+
+def no_none_or_nan(rows: list[dict]) -> bool:
+    return all(v is not None and str(v).lower() not in ("none", "nan") for row in rows for v in row.values())
+
+
+def test_results_table_text_before_and_after_training():
+    r = race.Race(BASE, MIXED[:3])
+    before = table(r, 0.3)
+    assert no_none_or_nan(before)
+    for row in before:  # nothing trained yet: dashes, and a status that says so
+        assert row["status"] == "not started" and row["epochs"] == 0
+        cols = ("train loss", "test loss", "best test loss", "test accuracy", "epochs to train loss ≤ 0.3")
+        assert [row[c] for c in cols] == [rf.DASH] * len(cols)
+    r.advance(20, chunk=16)
+    after = table(r, 1e-6)  # a target no contender reaches in 20 epochs
+    assert no_none_or_nan(after)
+    for row, h in zip(after, r.histories):
+        assert row["status"] == "running" and row["epochs"] == 20
+        acc = h["test_accuracy"][-1]
+        assert 0 < acc < 1 and row["test accuracy"] == f"{100 * acc:.1f}%"  # a percentage, not 0.664
+        assert row["test loss"] == f"{h['test_loss'][-1]:.4g}"
+        assert row["epochs to train loss ≤ 1e-06"] == "not reached"
+
+
+def test_results_table_skips_non_finite_values():
+    h = {"epoch": [1, 2], "train_loss": [0.5, float("nan")], "test_loss": [float("nan"), 0.25],
+         "test_accuracy": [0.5, float("nan")]}  # fmt: skip
+    (row,) = rf.results_table(["x"], [h], ["diverged"], [0], [1.23456])
+    assert row["train loss"] == rf.DASH and row["test accuracy"] == rf.DASH
+    assert row["best test loss"] == "0.25" and row["group time (s)"] == 1.235 and no_none_or_nan([row])
+
+
+def test_status_names_say_not_started_running_and_epoch_cap(monkeypatch):
+    monkeypatch.setattr(race, "MAX_EPOCHS", 5)
+    r = race.Race(BASE, MIXED[:2])
+    assert r.status_names() == ["not started"] * 2 and r.running  # it can train, but has not yet
+    r.advance(3, chunk=4)
+    assert r.status_names() == ["running"] * 2
+    r.advance(100, chunk=4)
+    assert r.epoch == 5 and not r.running
+    assert r.status_names() == [race.CAPPED] * 2 == ["finished (epoch cap)"] * 2
+    assert [row["status"] for row in table(r)] == [race.CAPPED] * 2
+    r.reset()
+    assert r.status_names() == ["not started"] * 2
 
 
 def test_divergence_is_reported_per_contender():
@@ -161,6 +214,7 @@ def test_divergence_is_reported_per_contender():
     )
     r.advance(50, chunk=16)
     assert [race.STATUS_NAMES[s] for s in r.statuses()] == ["running", "diverged"]
+    assert r.status_names() == ["running", "diverged"] and table(r)[1]["status"] == "diverged"
     assert len(r.histories[0]["epoch"]) == 50 and len(r.histories[1]["epoch"]) < 50
     assert np.all(np.isfinite(r.histories[1]["train_loss"]))
 
@@ -203,6 +257,30 @@ def test_bad_contenders_name_the_contender_and_field(contenders, words):
         race.Race(BASE, contenders)
     for w in words:
         assert w in str(e.value), str(e.value)
+
+
+def test_table_rows_show_only_the_numbers_each_optimizer_uses():
+    contenders = [
+        race.contender("sgd", optimizer="sgd", momentum=0.5),
+        race.contender("momentum", optimizer="momentum", momentum=0.8),
+        race.contender("adam", optimizer="adam", beta1=0.8),
+        race.contender("rmsprop", optimizer="rmsprop"),
+    ]
+    rows = race.to_rows(BASE, contenders)
+    cols = [{f: row[f] for f in ("momentum", "beta1", "beta2")} for row in rows]
+    assert cols == [
+        {"momentum": None, "beta1": None, "beta2": None},  # SGD runs with momentum 0: no 0.9 shown
+        {"momentum": 0.8, "beta1": None, "beta2": None},
+        {"momentum": None, "beta1": 0.8, "beta2": BASE.beta2},
+        {"momentum": None, "beta1": None, "beta2": None},
+    ]
+    assert race.run_config(contenders[0].config(BASE)).momentum == 0.0
+    # a number typed into a column the optimizer does not read is dropped, not kept as if it applied
+    parsed = race.from_rows(BASE, [{"label": "s", "optimizer": "sgd", "momentum": 0.5, "beta1": 0.7}])
+    assert parsed == [race.contender("s", optimizer="sgd")]
+    # a blank momentum cell of a row switched to momentum takes the base's value
+    switched = race.from_rows(BASE, [{**rows[0], "optimizer": "momentum"}])[0].config(BASE)
+    assert switched.optimizer == "momentum" and switched.momentum == BASE.momentum
 
 
 def test_table_rows_round_trip_and_blank_cells():
