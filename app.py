@@ -1,6 +1,9 @@
 """Entry point: the navigation (named pages with Material icons) and the home page."""
 
 import streamlit as st
+from PIL import Image
+
+from playground import ui
 
 
 def home():
@@ -33,5 +36,8 @@ PAGES = [
     st.Page("pages/2_Backprop.py", title="Backprop", icon=":material/account_tree:"),
     st.Page("pages/3_Optimizer_lab.py", title="Optimizer lab", icon=":material/speed:"),
 ]
-st.set_page_config(page_title="Neural Network Playground", page_icon=":material/neurology:", layout="wide")
+# The tab icon is the circle dataset's thumbnail, made here: an icon font or emoji would be
+# fetched from the internet or depend on the viewer's fonts.
+ICON = Image.fromarray(ui.thumbnails()["circle"])
+st.set_page_config(page_title="Neural Network Playground", page_icon=ICON, layout="wide")
 st.navigation(PAGES).run()

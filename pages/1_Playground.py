@@ -200,14 +200,12 @@ def live():
             st.rerun(scope="app")  # redraw the controls; that run shows the final state, whole curve
     else:
         frames, curve = [view.snapshot(s, opt, s.epoch)], view.frames.curve(s.history)
-    asked = (st.session_state.get(K + "live") or {}).get("need_scene")
-    send_scene = bool(asked) or st.session_state.get(K + "scene_sent") != scene["id"]
+    asked = bool((st.session_state.get(K + "live") or {}).get("need"))
     data = channel.payload(st.session_state[K + "seq"], st.session_state[K + "playing"], scene, frames,
-                           send_scene=send_scene, curve=curve, pause_on=".st-key-pg-play button")
-    live_component()(data=data, key=K + "live", on_pull_change=lambda: None,
-                     on_need_scene_change=lambda: None, on_click_change=add_clicked_point,
-                     on_layer_change=change_layers)
-    st.session_state[K + "scene_sent"] = scene["id"]
+                           sent=st.session_state.setdefault(K + "sent", {}), asked=asked, curve=curve,
+                           pause_on=".st-key-pg-play button")
+    live_component()(data=data, key=K + "live", on_pull_change=lambda: None, on_need_change=lambda: None,
+                     on_click_change=add_clicked_point, on_layer_change=change_layers)
     if s.stop_reason:
         st.warning(s.stop_reason)
 

@@ -63,7 +63,7 @@ def test_the_last_frame_is_the_engine_state():
     got = unb64(last["plane"]["img"]).reshape(view.GRID, view.GRID)
     assert np.abs(got.astype(int) - quantize_ref(out[::-1], 0.0, 1.0)).max() <= 1
     # Every hidden and output neuron's picture, in column order, from a subsampled grid.
-    sub = figures.downsample(view.GRID, figures.NODE_CELLS)
+    sub = figures.downsample(view.GRID, 16)  # 2 + 3 + 2 + 1 pictures: full size
     cells = len(sub)
     nodes = unb64(last["nodes"]).reshape(-1, cells, cells)
     blocks = [*g["hidden"], g["output"]]
@@ -104,7 +104,7 @@ def test_shapes_dtypes_and_byte_budget():
         assert unb64(f["edges"]).size == 2 * 4 + 4 * 2 + 2 * 1
         assert unb64(f["plane"]["img"]).size == view.GRID**2
     assert unb64(scene["network"]["inputs"]).size == 2 * cells * cells
-    data = channel.payload(1, True, scene, batch, send_scene=False)
+    data = channel.payload(1, True, scene, batch, sent={"code": channel.code()[0], "scene": scene["id"]})
     size = len(json.dumps(data))
     assert size < 70_000, size  # ten frames; at 2.5 batches a second that is under 300 KB/s
     assert len(json.dumps(scene)) < 40_000
@@ -116,7 +116,17 @@ def test_shapes_dtypes_and_byte_budget():
         )
     )
     dbatch = view.batch(deep, stream.Pace(epochs=16, frames=10), opt)
-    assert len(json.dumps(channel.payload(1, True, scene, dbatch, send_scene=False))) < 250_000
+    assert (
+        len(
+            json.dumps(
+                channel.payload(
+                    1, True, scene, dbatch, sent={"code": channel.code()[0], "scene": scene["id"]}
+                )
+            )
+        )
+        < 150_000
+    )
+    assert view.scene(deep, opt)["network"]["cells"] == 10  # 62 pictures: 10x10 each
 
 
 def test_scene_id_changes_with_the_view_not_with_training():
@@ -224,7 +234,17 @@ def test_curve_colours_are_readable_in_light_and_dark_themes(background):
     assert train != test  # told apart by hue, not only by shade
 
 
-def test_compact_js_drops_comments_but_keeps_the_module():
-    js = channel.component_files()["js"]
-    assert "export default function" in js and "\n//" not in js and not js.startswith("//")
-    assert len(js) < len((channel.HERE / "live.js").read_text())
+def test_code_and_scene_travel_only_when_the_browser_lacks_them():
+    s = Session(Config(n_samples=40))
+    scene = view.scene(s, view.Options())
+    sent = {}
+    first = channel.payload(1, False, scene, [], sent=sent)
+    code_id, source = channel.code()
+    assert first["code"] == source and first["scene"] is scene and first["code_id"] == code_id
+    again = channel.payload(2, True, scene, [], sent=sent)
+    assert "code" not in again and "scene" not in again and again["scene_id"] == scene["id"]
+    asked = channel.payload(3, True, scene, [], sent=sent, asked=True)  # the browser lost them
+    assert asked["code"] == source and asked["scene"] is scene
+    # The module: comments gone, still a module with a default export; the loader is small.
+    assert "export default function" in source and "\n//" not in source and not source.startswith("//")
+    assert len(channel.component_files()["js"]) < 1000

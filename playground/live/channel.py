@@ -1,28 +1,59 @@
 """The live chart channel: one browser component per page, mounted once and fed frames.
 
-`component_files()` gives what `st.components.v2.component` needs (the page registers
-it; `playground/` never imports Streamlit). `payload()` is the `data` of each call.
+Streamlit sends a component's JavaScript inside every element it draws, and a live view
+is drawn a few times a second; so the component's own code is a small loader, and the
+view's code (`live.js`) travels in the data once, like the scene: only when the browser
+does not have it yet (it asks with the `need` trigger after a reload or a lost message).
+
+`component_files()` gives what `st.components.v2.component` needs (the page registers it;
+`playground/` never imports Streamlit). `payload()` is the `data` of each call.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import pathlib
 
 HERE = pathlib.Path(__file__).parent
 NAME = "nnp_live"
 
+# Imports the view's module from the code it was sent (once per page load), then hands every
+# call to it; asks for the code when it has none.
+LOADER_JS = """
+export default function (component) {
+  const { data, setTriggerValue } = component;
+  if (!data) return;
+  const mods = (window.__nnpModules = window.__nnpModules || {});
+  const id = data.code_id, run = (m) => m.default(component);
+  if (mods[id]) return mods[id].then(run);
+  if (data.code) {
+    const url = URL.createObjectURL(new Blob([data.code], { type: "text/javascript" }));
+    mods[id] = import(url);
+    return mods[id].then(run);
+  }
+  setTimeout(() => setTriggerValue("need", id), 0);
+}
+"""
+
 
 def compact_js(source: str) -> str:
-    """The JS without comment lines and indentation: Streamlit sends it inside every
-    element of the component it draws, once per batch, so every byte counts."""
+    """The JS without comment lines and indentation."""
     lines = (line.strip() for line in source.splitlines())
     return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
+@functools.cache
+def code() -> tuple[str, str]:
+    """(id, source) of the view's module."""
+    source = compact_js((HERE / "live.js").read_text())
+    return hashlib.sha1(source.encode()).hexdigest()[:12], source
 
 
 def component_files() -> dict:
     return {
         "name": NAME,
-        "js": compact_js((HERE / "live.js").read_text()),
+        "js": compact_js(LOADER_JS),
         "css": (HERE / "live.css").read_text(),
         "isolate_styles": False,
     }
@@ -34,21 +65,31 @@ def payload(
     scene: dict,
     frames: list[dict],
     *,
-    send_scene: bool,
+    sent: dict,
+    asked: bool = False,
     curve: dict | None = None,
     pause_on: str | None = None,
 ) -> dict:
-    """One call's data: {seq, playing, scene_id, scene?, curve?, pause_on?, frames}.
+    """One call's data: {seq, playing, code_id, code?, scene_id, scene?, curve?, pause_on?, frames}.
 
-    The scene travels only when the browser lacks it (send_scene); `curve` replaces the
-    browser's whole loss history (after a pause, a reset or a reload), otherwise each frame
-    adds its own points; a click on the `pause_on` CSS selector stops the playback at once.
+    Args:
+      sent: a per-user dict of what the browser was last sent ({"code": id, "scene": id});
+        updated here. The code and the scene travel only when they changed, or when the
+        browser asked (`asked`: the `need` trigger fired).
+      curve: replaces the browser's whole loss history (after a pause, a reset or a reload);
+        otherwise each frame adds its own points.
+      pause_on: a CSS selector; a click there stops the playback at once.
     """
-    out = {"seq": seq, "playing": playing, "scene_id": scene["id"], "frames": frames}
+    code_id, source = code()
+    out = {"seq": seq, "playing": playing, "code_id": code_id, "scene_id": scene["id"], "frames": frames}
+    if asked or sent.get("code") != code_id:
+        out["code"] = source
+        sent["code"] = code_id
+    if asked or sent.get("scene") != scene["id"]:
+        out["scene"] = scene
+        sent["scene"] = scene["id"]
     if pause_on:
         out["pause_on"] = pause_on
-    if send_scene:
-        out["scene"] = scene
     if curve is not None:
         out["curve"] = curve
     return out

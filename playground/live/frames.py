@@ -77,15 +77,21 @@ def palettes(n_out: int) -> list[list[str]]:
     return pals
 
 
-def _node_cells(n: int) -> np.ndarray:
-    return figures.downsample(n, figures.NODE_CELLS)
+def node_cells(n_nodes: int) -> int:
+    """Pixels a side of each neuron's picture: fewer when there are many (they are drawn
+    smaller, and a 6x8 network's 55 pictures would otherwise be most of every frame)."""
+    return figures.NODE_CELLS if n_nodes <= 16 else 12 if n_nodes <= 32 else 10
 
 
-def _node_image(values: np.ndarray, n: int, act: str | None) -> np.ndarray:
+def _node_grid(n: int, n_nodes: int) -> np.ndarray:
+    return figures.downsample(n, node_cells(n_nodes))
+
+
+def _node_image(values: np.ndarray, n: int, act: str | None, n_nodes: int) -> np.ndarray:
     """One neuron over the plane, (cells, cells) indices, top row = the largest x2."""
     full = values.reshape(n, n)
     lo, hi = figures.node_range(full, act)
-    sub = _node_cells(n)
+    sub = _node_grid(n, n_nodes)
     return quantize(full[np.ix_(sub[::-1], sub)], lo, hi)
 
 
@@ -120,8 +126,12 @@ def scene(
         columns.append(
             {"header": col["header"], "hover": hover, "pal": pal, "labels": col["names"] if c == 0 else None}
         )
+    n_nodes = sum(col["values"].shape[1] for col in cols)
     inputs = np.concatenate(
-        [_node_image(cols[0]["values"][:, j], n, None).ravel() for j in range(cols[0]["values"].shape[1])]
+        [
+            _node_image(cols[0]["values"][:, j], n, None, n_nodes).ravel()
+            for j in range(cols[0]["values"].shape[1])
+        ]
     )
     data = task.data
     regression = data.task == "regression"
@@ -140,7 +150,7 @@ def scene(
         "palettes": palettes(n_out),
         "network": {
             "columns": columns,
-            "cells": len(_node_cells(n)),
+            "cells": len(_node_grid(n, n_nodes)),
             "inputs": b64(inputs),
             "edges": edges,
             "editable": editable,
@@ -230,8 +240,9 @@ def frame(
     """
     cols = figures.node_columns(task, grid, layers)
     n = len(np.asarray(grid["axis"]))
+    n_nodes = sum(col["values"].shape[1] for col in cols)
     nodes = [
-        _node_image(col["values"][:, j], n, col["act"]).ravel()
+        _node_image(col["values"][:, j], n, col["act"], n_nodes).ravel()
         for col in cols[1:]
         for j in range(col["values"].shape[1])
     ]

@@ -2,8 +2,10 @@
 // Every number comes from the server (playground/live/frames.py); this file looks colours up in
 // palettes, lays things out and draws. Protocol (the `data` of each call):
 //   {seq, playing, scene_id, scene?, curve?, frames: [frame, ...]}
-// Triggers back to Python: pull (send the next batch), need_scene, click {x1, x2}, layer {op, layer}.
+// Triggers back to Python: pull (send the next batch), need (send the scene and code again),
+// click {x1, x2}, layer {op, layer}. The loader in channel.py imports this module from `code`.
 
+const DASHES = { dot: [2, 3], dash: [6, 4] };
 const FPS_MAX = 60, FRAME_MS_MIN = 1000 / FPS_MAX, FRAME_MS_MAX = 250;
 
 function hexRgb(h) {
@@ -63,12 +65,15 @@ class LiveView {
         <div class="nnp-net"><div class="nnp-net-head"></div><canvas class="nnp-net-canvas"></canvas></div>
         <div class="nnp-side"><canvas class="nnp-plane"></canvas><canvas class="nnp-curve"></canvas></div>
       </div>
+      <div class="nnp-race" hidden><canvas class="nnp-race-curve"></canvas><div class="nnp-planes"></div></div>
       <div class="nnp-tip" hidden></div>`;
     root.appendChild(this.el);
     this.q = (s) => this.el.querySelector(s);
     this.netCanvas = this.q(".nnp-net-canvas");
     this.planeCanvas = this.q(".nnp-plane");
     this.curveCanvas = this.q(".nnp-curve");
+    this.raceCurve = this.q(".nnp-race-curve");
+    this.smallPlanes = [];
     this.tip = this.q(".nnp-tip");
     this.scene = null; this.sceneId = null;
     this.queue = []; this.current = null; this.detail = null;
@@ -82,8 +87,9 @@ class LiveView {
     new ResizeObserver(this.resize).observe(this.el);
     this.netCanvas.addEventListener("mousemove", (e) => this.hoverNet(e));
     this.planeCanvas.addEventListener("mousemove", (e) => this.hoverPlane(e));
-    this.curveCanvas.addEventListener("mousemove", (e) => this.hoverCurve(e));
-    for (const c of [this.netCanvas, this.planeCanvas, this.curveCanvas])
+    this.curveCanvas.addEventListener("mousemove", (e) => this.hoverCurve(e, this.curveCanvas));
+    this.raceCurve.addEventListener("mousemove", (e) => this.hoverCurve(e, this.raceCurve));
+    for (const c of [this.netCanvas, this.planeCanvas, this.curveCanvas, this.raceCurve])
       c.addEventListener("mouseleave", () => { this.tip.hidden = true; });
     this.planeCanvas.addEventListener("click", (e) => this.clickPlane(e));
     window.__nnpLive = this;  // for tests and the browser benchmark
@@ -98,7 +104,7 @@ class LiveView {
     if (data.scene_id !== this.sceneId) {
       if (!this.askedScene || performance.now() - this.askedScene > 1000) {
         this.askedScene = performance.now();
-        setTimeout(() => this.trigger("need_scene", data.scene_id), 0);
+        setTimeout(() => this.trigger("need", data.scene_id), 0);
       }
       return;
     }
@@ -204,12 +210,51 @@ class LiveView {
   installScene(scene) {
     this.scene = scene; this.sceneId = scene.id; this.layout = null; this.pointsLayer = null;
     this.palettes = scene.palettes.map((p) => p.map(hexRgb));
+    this.race = scene.kind === "race";
+    this.q(".nnp-row").hidden = this.race;
+    this.q(".nnp-race").hidden = !this.race;
+    if (this.race) return this.buildRace();
     const net = scene.network, cells = net.cells, inputs = unb64(net.inputs);
     this.inputCanvases = net.columns[0].pal.map((pal, j) =>
       indexImage(document.createElement("canvas"), inputs, j * cells * cells, cells, cells, this.palettes[pal]));
     const hidden = net.columns.slice(1).reduce((s, c) => s + c.pal.length, 0);
     while (this.nodeCanvases.length < hidden) this.nodeCanvases.push(document.createElement("canvas"));
     this.buildHead();
+  }
+
+  // A race: one loss chart for every contender, and a small output plane for each.
+  buildRace() {
+    const box = this.q(".nnp-planes");
+    box.innerHTML = "";
+    this.smallPlanes = this.scene.planes.titles.map((title) => {
+      const fig = document.createElement("figure");
+      fig.className = "nnp-small";
+      const c = document.createElement("canvas"), cap = document.createElement("figcaption");
+      cap.textContent = title;
+      fig.append(c, cap);
+      box.appendChild(fig);
+      return c;
+    });
+  }
+
+  raceSizes() {
+    const width = this.q(".nnp-race").clientWidth || 800;
+    const top = this.el.getBoundingClientRect().top + window.scrollY;
+    const avail = Math.max(260, Math.min(800, window.innerHeight - Math.max(0, top) - 40));
+    const n = this.smallPlanes.length, cols = n <= 4 ? 2 : 4, rows = Math.ceil(n / cols);
+    const curveW = Math.max(300, Math.min(width * 0.55, width - 200));
+    const cell = Math.max(70, Math.min((width - curveW - 16) / cols - 8, avail / rows - 26));
+    return { curveW, curveH: avail, cell, cols };
+  }
+
+  drawRace() {
+    const s = (this.layout = this.layout || this.raceSizes());
+    this.drawCurve(this.raceCurve, s.curveW, s.curveH);
+    const P = this.scene.planes, f = this.current;
+    this.q(".nnp-planes").style.gridTemplateColumns = `repeat(${s.cols}, ${s.cell}px)`;
+    const g = { m: { l: 0, t: 0, r: 0, b: 0 }, side: s.cell, w: s.cell, h: s.cell };
+    this.smallPlanes.forEach((c, i) => this.drawPlaneOn(c, g, P, f && f.planes ? f.planes[i] : null, false));
+    this.drawStatus();
   }
 
   buildHead() {
@@ -250,10 +295,12 @@ class LiveView {
 
   redraw() {
     if (!this.scene) return;
+    if (this.race) return this.drawRace();
     const s = (this.layout = this.layout || this.sizes());
     this.drawNet(s);
-    this.drawPlane(s);
-    this.drawCurve(s);
+    this.drawPlaneOn(this.planeCanvas, this.planeGeom(s), this.scene.plane, this.current && this.current.plane, true);
+    const cg = this.curveGeom(s);
+    this.drawCurve(this.curveCanvas, cg.w, cg.h);
     this.drawStatus();
   }
 
@@ -340,24 +387,22 @@ class LiveView {
     return { m, side, w: side + m.l + m.r, h: side + m.t + m.b };
   }
 
-  drawPlane(s) {
-    const g = this.planeGeom(s), P = this.scene.plane;
-    const ctx = setupCanvas(this.planeCanvas, g.w, g.h);
-    const f = this.current;
-    if (f) {
-      const pl = f.plane, img = unb64(pl.img);
-      indexImage(this.planeImg, img, 0, P.n, P.n, this.palettes[pl.pal]);
+  drawPlaneOn(canvas, g, P, pl, axes) {
+    const ctx = setupCanvas(canvas, g.w, g.h);
+    if (pl) {
+      indexImage(this.planeImg, unb64(pl.img), 0, P.n, P.n, this.palettes[pl.pal]);
       ctx.imageSmoothingEnabled = !P.discretize && pl.kind === "value";
       ctx.globalAlpha = 0.85;
       ctx.drawImage(this.planeImg, g.m.l, g.m.t, g.side, g.side);
       ctx.globalAlpha = 1;
     }
-    if (!this.pointsLayer) this.pointsLayer = this.renderPoints(g);
+    const key = `${g.w}x${g.h}:${axes}`;
+    if (!this.pointsLayer || this.pointsKey !== key) { this.pointsLayer = this.renderPoints(g, P, axes); this.pointsKey = key; }
     ctx.drawImage(this.pointsLayer, 0, 0, g.w, g.h);
   }
 
-  renderPoints(g) {
-    const dpr = window.devicePixelRatio || 1, P = this.scene.plane;
+  renderPoints(g, P, axes) {
+    const dpr = window.devicePixelRatio || 1;
     const c = document.createElement("canvas");
     c.width = Math.round(g.w * dpr); c.height = Math.round(g.h * dpr);
     const ctx = c.getContext("2d");
@@ -365,35 +410,37 @@ class LiveView {
     const text = cssVar(this.root, "--st-text-color", "#31333f");
     const toPx = (x, y) => [g.m.l + (x - P.lo) / (P.hi - P.lo) * g.side, g.m.t + (P.hi - y) / (P.hi - P.lo) * g.side];
     ctx.strokeStyle = text; ctx.lineWidth = 1; ctx.strokeRect(g.m.l, g.m.t, g.side, g.side);
-    ctx.fillStyle = text; ctx.font = "12px sans-serif";
-    const ticks = [P.lo, (P.lo + P.hi) / 2, P.hi];
-    ctx.textAlign = "center";
-    for (const t of ticks) ctx.fillText(+t.toFixed(1), toPx(t, 0)[0], g.m.t + g.side + 15);
-    ctx.textAlign = "right";
-    for (const t of ticks) ctx.fillText(+t.toFixed(1), g.m.l - 4, toPx(0, t)[1] + 4);
+    if (axes) {
+      ctx.fillStyle = text; ctx.font = "12px sans-serif";
+      const ticks = [P.lo, (P.lo + P.hi) / 2, P.hi];
+      ctx.textAlign = "center";
+      for (const t of ticks) ctx.fillText(+t.toFixed(1), toPx(t, 0)[0], g.m.t + g.side + 15);
+      ctx.textAlign = "right";
+      for (const t of ticks) ctx.fillText(+t.toFixed(1), g.m.l - 4, toPx(0, t)[1] + 4);
+    }
+    const r = axes ? 3.2 : 1.8;
     const pal = this.palettes[0];
     for (const [name, outline] of [["train", "#ffffff"], ["test", "#111111"]]) {
       const pts = P.points[name];
       if (!pts) continue;
       for (let i = 0; i < pts.c.length; i++) {
         const [px, py] = toPx(pts.x[2 * i], pts.x[2 * i + 1]);
-        ctx.beginPath(); ctx.arc(px, py, 3.2, 0, 2 * Math.PI);
+        ctx.beginPath(); ctx.arc(px, py, r, 0, 2 * Math.PI);
         const c = P.regression ? pal[pts.c[i]] : hexRgb(P.classes[pts.c[i] % P.classes.length]);
         ctx.fillStyle = `rgb(${c[0]},${c[1]},${c[2]})`; ctx.fill();
-        ctx.strokeStyle = outline; ctx.lineWidth = 1; ctx.stroke();
+        if (axes) { ctx.strokeStyle = outline; ctx.lineWidth = 1; ctx.stroke(); }
       }
     }
     return c;
   }
 
   curveGeom(s) {
-    const w = s.side, h = s.curveH;
-    return { w, h, l: 46, r: 40, t: 22, b: 24 };
+    return { w: s.side, h: s.curveH };
   }
 
-  drawCurve(s) {
-    const g = this.curveGeom(s), C = this.scene.curves;
-    const ctx = setupCanvas(this.curveCanvas, g.w, g.h);
+  drawCurve(canvas, w, h) {
+    const g = { w, h, l: 46, r: 40, t: 22, b: 24 }, C = this.scene.curves;
+    const ctx = setupCanvas(canvas, g.w, g.h);
     const text = cssVar(this.root, "--st-text-color", "#31333f");
     const grid = cssVar(this.root, "--st-border-color", "rgba(128,128,128,0.3)");
     const ep = this.curve.epoch || [];
@@ -403,7 +450,7 @@ class LiveView {
     for (const sr of C.series) {
       const w = 28 + ctx.measureText(sr.name).width;
       if (lx + w > g.w && lx > g.l) { lx = g.l; ly += 16; }
-      ctx.strokeStyle = sr.color; ctx.lineWidth = 2; ctx.setLineDash(sr.dash === "dot" ? [2, 3] : []);
+      ctx.strokeStyle = sr.color; ctx.lineWidth = 2; ctx.setLineDash(DASHES[sr.dash] || []);
       ctx.beginPath(); ctx.moveTo(lx, ly); ctx.lineTo(lx + 16, ly); ctx.stroke();
       ctx.setLineDash([]); ctx.fillStyle = text; ctx.textAlign = "left";
       ctx.fillText(sr.name, lx + 19, ly + 4);
@@ -424,7 +471,7 @@ class LiveView {
     const Y = (v, axis) => axis === "accuracy" ? g.t + (1 - v) * ph : g.t + (1 - (tr(v) - lo) / (hi - lo)) * ph;
     for (const sr of C.series) {
       const ys = this.curve[sr.key] || [];
-      ctx.strokeStyle = sr.color; ctx.lineWidth = 1.8; ctx.setLineDash(sr.dash === "dot" ? [2, 3] : []);
+      ctx.strokeStyle = sr.color; ctx.lineWidth = 1.8; ctx.setLineDash(DASHES[sr.dash] || []);
       ctx.beginPath();
       let pen = false;
       for (let i = 0; i < ep.length; i++) {
@@ -515,9 +562,9 @@ class LiveView {
     this.trigger("click", { x1: p.x1, x2: p.x2, t: Date.now() });
   }
 
-  hoverCurve(e) {
+  hoverCurve(e, canvas) {
     const S = this.curveScale, ep = this.curve.epoch || []; if (!S || !ep.length) return;
-    const r = this.curveCanvas.getBoundingClientRect(), x = e.clientX - r.left;
+    const r = canvas.getBoundingClientRect(), x = e.clientX - r.left;
     const target = S.x0 + (x - S.g.l) / S.pw * (S.x1 - S.x0);
     let i = 0;
     for (let k = 0; k < ep.length; k++) if (Math.abs(ep[k] - target) < Math.abs(ep[i] - target)) i = k;

@@ -27,7 +27,7 @@ _clock = time.perf_counter  # a seam for tests
 @dataclasses.dataclass
 class Pace:
     epochs: int = 16  # epochs per frame, one of LADDER
-    frames: int = 10  # frames per batch
+    frames: int = 14  # frames per batch
     budget_s: float = 0.25  # wall time a batch may take on the server
     last_s: float | None = None  # how long the last counted batch took
 
