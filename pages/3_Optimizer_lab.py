@@ -2,10 +2,18 @@
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-from playground import figures, grid, landscape, race
+from playground import figures, landscape, race
 from playground import race_figures as rf
 from playground.config import CHOICES, Config
+from playground.live import channel, race_view, stream
+
+if PagesManager.uses_pages_directory:
+    # A fresh server's first visit came straight to this page, before app.py ever ran, so
+    # Streamlit fell back to listing pages/ ("app", no icons); rerun through app.py's navigation.
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 st.set_page_config(page_title="Optimizer lab · Neural Network Playground", layout="wide")
 K = "lab."  # every session_state key of this page starts with it
@@ -16,6 +24,12 @@ def playground_base() -> Config:
     """The Playground page's data and network when it has run in this session, else the defaults."""
     pg = st.session_state.get("pg.session")
     return race.neutral_base(pg.config if pg is not None else Config())
+
+
+@st.cache_resource
+def live_component():
+    """The live view's browser code (the Playground's too), registered once per server."""
+    return st.components.v2.component(**channel.component_files())
 
 
 def start(base: Config, contenders: list) -> None:
@@ -34,7 +48,9 @@ if K + "race" not in st.session_state:
     load_preset()
 r: race.Race = st.session_state[K + "race"]
 st.markdown(
-    "<style>[data-stale='true']{opacity:1 !important; transition:none !important}</style>",
+    "<style>[data-stale='true']{opacity:1 !important; transition:none !important}"
+    "[data-testid='stMainBlockContainer']{padding-top:2.6rem !important; padding-bottom:1rem !important}"
+    "</style>",
     unsafe_allow_html=True,
 )
 
@@ -45,99 +61,99 @@ def chart(fig, name: str) -> None:
 
 def set_playing(flag: bool) -> None:
     st.session_state[K + "playing"] = flag and r.running
+    st.session_state[K + "first_batch"] = flag
 
 
-st.title("Optimizer lab")
-st.caption(
-    "Which optimizer, which batch size, which learning rate, and why? Every contender trains on the same "
-    "data from the same initial weights; contenders with the same compiled shape train together, up to "
-    "four in one vmapped call, and the calls run side by side on the server's cores."
-)
-
-# ---- contenders ---------------------------------------------------------------------------
-top = st.columns([2, 3])
-top[0].selectbox("Preset", list(race.PRESETS), key=K + "preset", on_change=load_preset)
-top[1].info(race.PRESETS[st.session_state[K + "preset"]].description)
-st.caption(
-    f"Task: {race.task_summary(r.base)}. Change the data and network on the Playground page, then "
-    "reload a preset."
-)
-table = st.data_editor(
-    pd.DataFrame(race.to_rows(r.base, r.contenders)),
-    key=f"{K}table{st.session_state[K + 'table_version']}",
-    num_rows="dynamic",
-    width="stretch",
-    placeholder=rf.DASH,  # a number the row's optimizer does not use (SGD's momentum)
-    column_config={
-        "label": st.column_config.TextColumn("label", help="blank: described from the settings"),
-        "optimizer": st.column_config.SelectboxColumn("optimizer", options=CHOICES["optimizer"]),
-        "gd_variant": st.column_config.SelectboxColumn("descent", options=CHOICES["gd_variant"]),
-        "learning_rate": st.column_config.NumberColumn("learning rate", format="%g"),
-        "batch_size": st.column_config.NumberColumn("batch size", step=1),
-        "early_stopping_patience": st.column_config.NumberColumn("patience (0 = off)", step=1),
-        **{f: st.column_config.NumberColumn(f, format="%g") for f in ("momentum", "beta1", "beta2", "l2")},
-        "dropout": st.column_config.NumberColumn("dropout", format="%g"),
-    },
-)
-try:
-    edited = race.from_rows(r.base, table.to_dict("records"))
-    if edited != r.contenders:
-        r = race.Race(r.base, edited)
-        st.session_state[K + "race"] = r
-        st.session_state[K + "playing"] = False
-    st.session_state.pop(K + "error", None)
-except race.RaceError as e:
-    st.session_state[K + "error"] = f"{e}. The previous contenders are kept."
+# ---- run controls on top; the contenders (which may replace the race) in an expander --------
+controls = st.container()
+with st.expander(f"Contenders: {len(r.labels)} — edit them, or pick a preset", icon=":material/edit:"):
+    st.caption(
+        "Which optimizer, which batch size, which learning rate, and why? Every contender trains on the "
+        "same data from the same initial weights; contenders with the same compiled shape train together, "
+        "up to four in one vmapped call, and the calls run side by side on the server's cores. "
+        f"Task: {race.task_summary(r.base)}. Change the data and network on the Playground page, then "
+        "reload a preset."
+    )
+    table = st.data_editor(
+        pd.DataFrame(race.to_rows(r.base, r.contenders)),
+        key=f"{K}table{st.session_state[K + 'table_version']}",
+        num_rows="dynamic",
+        width="stretch",
+        placeholder=rf.DASH,  # a number the row's optimizer does not use (SGD's momentum)
+        column_config={
+            "label": st.column_config.TextColumn("label", help="blank: described from the settings"),
+            "optimizer": st.column_config.SelectboxColumn("optimizer", options=CHOICES["optimizer"]),
+            "gd_variant": st.column_config.SelectboxColumn("descent", options=CHOICES["gd_variant"]),
+            "learning_rate": st.column_config.NumberColumn("learning rate", format="%g"),
+            "batch_size": st.column_config.NumberColumn("batch size", step=1),
+            "early_stopping_patience": st.column_config.NumberColumn("patience (0 = off)", step=1),
+            **{f: st.column_config.NumberColumn(f, format="%g")
+               for f in ("momentum", "beta1", "beta2", "l2")},  # fmt: skip
+            "dropout": st.column_config.NumberColumn("dropout", format="%g"),
+        },
+    )
+    try:
+        edited = race.from_rows(r.base, table.to_dict("records"))
+        if edited != r.contenders:
+            r = race.Race(r.base, edited)
+            st.session_state[K + "race"] = r
+            st.session_state[K + "playing"] = False
+        st.session_state.pop(K + "error", None)
+    except race.RaceError as e:
+        st.session_state[K + "error"] = f"{e}. The previous contenders are kept."
 if st.session_state.get(K + "error"):
     st.error(st.session_state[K + "error"])
 
-# ---- run controls ---------------------------------------------------------------------------
 playing = st.session_state[K + "playing"]
-row = st.columns([1, 1, 1, 1.6, 1.2, 3])
-row[0].button(
-    "Pause" if playing else "Play",
-    key=K + "play",
-    type="primary",
-    width="stretch",
-    icon=":material/pause:" if playing else ":material/play_arrow:",
-    on_click=set_playing,
-    args=(not playing,),
-    disabled=not r.running and not playing,
-)
-row[1].button("+10 epochs", key=K + "step", width="stretch", on_click=lambda: r.advance(10, chunk=16),
-              disabled=playing)  # fmt: skip
-row[2].button("Reset", key=K + "reset", width="stretch", icon=":material/restart_alt:",
-              on_click=lambda: (r.reset(), set_playing(False)))  # fmt: skip
-target = row[3].number_input("Target train loss", min_value=1e-6, max_value=1e3, value=0.1, format="%g",
-                             key=K + "target")  # fmt: skip
-log_y = row[4].toggle("Log loss axis", value=True, key=K + "log")
-row[5].caption(
-    f"{len(r.labels)} contenders in {len(r.groups)} compiled group(s); at most "
-    f"{race.MAX_CONTENDERS} contenders and {race.MAX_EPOCHS:,} epochs per race."
-)
+with controls:
+    row = st.columns([2.2, 1, 1.15, 1.05, 1.3, 1.1], vertical_alignment="bottom")
+    row[0].selectbox("Preset", list(race.PRESETS), key=K + "preset", on_change=load_preset,
+                     help=race.PRESETS[st.session_state[K + "preset"]].description)  # fmt: skip
+    row[1].button("Pause" if playing else "Play", key=K + "play", type="primary", width="stretch",
+                  icon=":material/pause:" if playing else ":material/play_arrow:", on_click=set_playing,
+                  args=(not playing,), disabled=not r.running and not playing)  # fmt: skip
+    row[2].button("+10 epochs", key=K + "step", width="stretch", on_click=lambda: r.advance(10, chunk=16),
+                  disabled=playing)  # fmt: skip
+    row[3].button("Reset", key=K + "reset", width="stretch", icon=":material/restart_alt:",
+                  on_click=lambda: (r.reset(), set_playing(False)))  # fmt: skip
+    target = row[4].number_input("Target train loss", min_value=1e-6, max_value=1e3, value=0.1, format="%g",
+                                 key=K + "target")  # fmt: skip
+    log_y = row[5].toggle("Log loss", value=True, key=K + "log")
 
 race_tab, land_tab, slice_tab = st.tabs(["Race", "Loss landscape", "Network loss slice"])
 with race_tab:
 
-    @st.fragment(run_every=0.3 if playing else None)
+    @st.fragment
     def live():
+        st.session_state[K + "seq"] = st.session_state.get(K + "seq", 0) + 1
+        first = st.session_state.pop(K + "first_batch", False)
+        curve = race_view.curve(r) if first else None  # the browser's curves start over
         if st.session_state[K + "playing"]:
-            r.tick()
+            pace = st.session_state.setdefault(K + "pace", stream.Pace())
+            frames = race_view.batch(r, pace, n_frames=2 if first else None)
             if not r.running:
                 st.session_state[K + "playing"] = False
                 st.rerun(scope="app")
-        st.markdown(f"### Epoch {r.epoch:,}")
+        else:
+            frames, curve = [race_view.snapshot(r, r.epoch)], race_view.curve(r)
+        asked = bool((st.session_state.get(K + "live") or {}).get("need"))
+        data = channel.payload(st.session_state[K + "seq"], st.session_state[K + "playing"],
+                               race_view.scene(r, log_y), frames, asked=asked, curve=curve,
+                               sent=st.session_state.setdefault(K + "sent", {}),
+                               pause_on=".st-key-lab-play button")  # fmt: skip
+        live_component()(data=data, key=K + "live", on_pull_change=lambda: None, on_need_change=lambda: None)
+        if st.session_state[K + "playing"]:
+            st.caption(f"{len(r.labels)} contenders in {len(r.groups)} compiled group(s). The results table "
+                       "is filled in when the race pauses.")  # fmt: skip
+            return
         statuses = r.status_names()
-        stopped = ["" if s in ("running", race.NOT_STARTED) else s for s in statuses]
-        chart(rf.race_loss_figure(r.labels, r.histories, log_y, stopped), "loss")
-        grids = [grid.evaluate_grid(r.task, r.params(i), 32) for i in range(len(r.labels))]
-        chart(rf.boundaries_figure(r.task, grids, r.labels), "boundaries")
         results = rf.results_table(r.labels, r.histories, statuses, r.group_of, [g.seconds for g in r.groups],
                                    target)  # fmt: skip
         st.dataframe(results, hide_index=True, width="stretch", placeholder=rf.DASH)
         st.caption(
-            "Group time: training seconds of the contender's compiled group (compiles excluded); "
-            "contenders in one group share it."
+            f"{len(r.labels)} contenders in {len(r.groups)} compiled group(s); at most {race.MAX_CONTENDERS} "
+            f"contenders and {race.MAX_EPOCHS:,} epochs per race. Group time: training seconds of the "
+            "contender's compiled group (compiles excluded); contenders in one group share it."
         )
 
     live()

@@ -1,5 +1,5 @@
-"""The Optimizer lab in a real browser: Play races the contenders live (the fragment's
-run_every only fires in a browser), the curves are drawn, Pause stops, the landscape tab
+"""The Optimizer lab in a real browser: Play races the contenders live (the live view pulls
+batches of frames; only a browser does), the curves are drawn, Pause stops, the landscape tab
 draws its contour and a click picks the start point, the slice path ends at the current
 weights; and the README screenshot. Skips without chromium, like tests/test_browser.py,
 whose fixtures and helpers it reuses."""
@@ -28,7 +28,16 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "optimizer_lab.png"
 PLAY = ".st-key-lab-play button"
-# Points on each contender's train-loss line of the race chart, by name ({} before it is drawn).
+# Points on each contender's train-loss line of the race (the live view's curves), by name.
+RACE_POINTS_JS = """(names) => {
+  const v = window.__nnpLive, out = {};
+  if (!v || !v.scene || v.scene.kind !== 'race') return out;
+  v.scene.planes.titles.forEach((t, i) => {
+    if (names.includes(t)) out[t] = (v.curve[i + ':train_loss'] || []).length;
+  });
+  return out;
+}"""
+# Points on each named line of the Plotly charts shown (the landscape's paths).
 CURVE_POINTS_JS = """(names) => {
   const size = {f8: 8, f4: 4, i4: 4, u4: 4, i2: 2, u2: 2, i1: 1, u1: 1};
   const n = (x) => !x ? 0 : (Array.isArray(x) || ArrayBuffer.isView(x)) ? x.length
@@ -54,12 +63,12 @@ def wait_label(page, label: str):
 
 
 def curves_drawn(page, minimum: int) -> bool:
-    points = page.evaluate(CURVE_POINTS_JS, LABELS)
+    points = page.evaluate(RACE_POINTS_JS, LABELS)
     return len(points) == len(LABELS) and all(v >= minimum for v in points.values())
 
 
 def test_race_plays_live_draws_curves_and_pauses(new_page, server):  # noqa: F811
-    page = new_page()
+    page = new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{server.url}/Optimizer_lab", wait_until="commit", timeout=LOAD_MS)
     wait_epoch(page, "e === 0", LOAD_MS)
     wait_label(page, "Play")
@@ -69,8 +78,20 @@ def test_race_plays_live_draws_curves_and_pauses(new_page, server):  # noqa: F81
     wait_label(page, "Pause")
     n = wait_epoch(page, "e >= 300", timeout=120_000)
     print(f"\nrace of {len(LABELS)}: epoch {n:,}")
-    wait_js(page, f"() => {{ const p = ({CURVE_POINTS_JS})({LABELS!r}); return Object.keys(p).length === 4"
+    wait_js(page, f"() => {{ const p = ({RACE_POINTS_JS})({LABELS!r}); return Object.keys(p).length === 4"
             " && Object.values(p).every(v => v > 50); }")  # fmt: skip
+    # Many frames a round trip, and the race fits the first 1280x720 screen.
+    drawn, batches = page.evaluate(
+        "() => [window.__nnpLive.drawn, window.__nnpLive.events.filter(e => e[0] === 'batch').length]"
+    )
+    assert drawn > 2 * batches, (drawn, batches)
+    for sel in (PLAY, ".nnp-race-curve", ".nnp-small canvas", ".nnp-epoch"):
+        r = page.locator(sel).last.bounding_box()
+        assert r["x"] >= 0 and r["y"] >= 0 and r["x"] + r["width"] <= 1280 and r["y"] + r["height"] <= 720, (
+            sel
+        )
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))  # the README's picture: 1280x720, racing
     page.locator(PLAY).click()
     wait_label(page, "Play")
     paused = epoch(page)
@@ -81,14 +102,6 @@ def test_race_plays_live_draws_curves_and_pauses(new_page, server):  # noqa: F81
     table = page.locator('[data-testid="stDataFrame"]').first
     assert table.count() == 1
     no_exception(page)
-
-    # README screenshot: the whole main column.
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], min(height, 2600))})
-    time.sleep(2)  # plotly relayouts on resize
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=False)
-    page.set_viewport_size(VIEWPORT)
 
     # The landscape tab: a contour with one path per contender.
     page.get_by_role("tab", name="Loss landscape").click()

@@ -248,3 +248,44 @@ def test_code_and_scene_travel_only_when_the_browser_lacks_them():
     # The module: comments gone, still a module with a default export; the loader is small.
     assert "export default function" in source and "\n//" not in source and not source.startswith("//")
     assert len(channel.component_files()["js"]) < 1000
+
+
+def test_race_frames_follow_every_contender():
+    from playground import race
+    from playground.live import race_view
+
+    base = race.neutral_base(Config(n_samples=60))
+    r = race.Race(
+        base, [race.contender(optimizer="sgd"), race.contender(optimizer="adam", learning_rate=0.01)]
+    )
+    scene = race_view.scene(r)
+    assert scene["kind"] == "race" and scene["planes"]["titles"] == r.labels
+    assert [s["key"] for s in scene["curves"]["series"]] == [
+        "0:train_loss",
+        "0:test_loss",
+        "1:train_loss",
+        "1:test_loss",
+    ]
+    batch = race_view.batch(r, stream.Pace(epochs=4, frames=3))
+    assert [f["epoch"] for f in batch] == [4, 8, 12] and r.epoch == 12
+    for i, h in enumerate(r.histories):
+        assert [e for f in batch for e in f["points"][f"{i}:epoch"]] == list(range(1, 13))
+        np.testing.assert_allclose(
+            [v for f in batch for v in f["points"][f"{i}:train_loss"]], h["train_loss"], rtol=1e-5
+        )
+    # Each small plane is that contender's output over the grid (sigmoid, 0..1, top row first).
+    for i, pl in enumerate(batch[-1]["planes"]):
+        g = grid.evaluate_grid(r.task, r.params(i), race_view.GRID)
+        out = np.asarray(g["output"], float).reshape(race_view.GRID, race_view.GRID)
+        got = unb64(pl["img"]).reshape(race_view.GRID, race_view.GRID)
+        assert np.abs(got.astype(int) - quantize_ref(out[::-1], 0.0, 1.0)).max() <= 1
+    assert batch[0]["planes"][0]["img"] != batch[-1]["planes"][0]["img"]  # it moved
+    whole = race_view.curve(r)
+    assert whole["1:epoch"] == list(range(1, 13))
+
+
+@pytest.mark.parametrize("background", ["#ffffff", "#0e1117"])
+def test_contender_colours_are_readable_in_both_themes(background):
+    from playground.live import race_view
+
+    assert all(contrast(c, background) >= 3 for c in race_view.COLORS), background

@@ -136,7 +136,7 @@ def scene(
     data = task.data
     regression = data.task == "regression"
     axis = np.asarray(grid["axis"], float)
-    r = _regression_range(data) if regression else 1.0
+    r = regression_range(data) if regression else 1.0
     points = {}
     for name, x, y in (("train", data.x_train, data.y_train), ("test", data.x_test, data.y_test)):
         if name == "test" and not show_test:
@@ -174,7 +174,7 @@ def scene(
     return {"id": digest, **body}
 
 
-def _regression_range(data) -> float:
+def regression_range(data) -> float:
     y = np.concatenate([np.asarray(data.y_train, float), np.asarray(data.y_test, float)])
     return max(1.0, float(np.abs(y).max(initial=0.0)))
 
@@ -194,7 +194,7 @@ def plane(task, grid: dict, discretize: bool) -> dict:
             "tints": figures.TINTS,
         }
     z = out[..., 0]
-    r = _regression_range(task.data) if regression else 1.0
+    r = regression_range(task.data) if regression else 1.0
     lo, hi = (0.0, 1.0) if act == "sigmoid" and not regression else (-r, r)
     if discretize:
         z = np.where(z > (0.0 if regression else decision_threshold(act)), hi, lo)
@@ -250,12 +250,8 @@ def frame(
         codes = edge_codes(layers, [g["kernel"] for g in grads], relative=True)
     else:
         codes = edge_codes(layers)
+    points = new_points(history, since)
     epochs = history["epoch"]
-    start = int(np.searchsorted(np.asarray(epochs, int), since, side="right")) if epochs else 0
-    new = np.arange(start, len(epochs))
-    if len(new) > CURVE_POINTS_PER_FRAME:
-        new = new[np.unique(np.linspace(0, len(new) - 1, CURVE_POINTS_PER_FRAME).round().astype(int))]
-    points = {k: [_num(history[k][i]) for i in new] for k in history}
     f = {
         "epoch": int(epochs[-1]) if epochs else 0,
         "nodes": b64(np.concatenate(nodes)),
@@ -269,6 +265,17 @@ def frame(
         f["weights_kind"] = "gradient" if grads is not None else "weight"
         f["biases"] = [_num(b) for la in layers for b in np.asarray(la["bias"], float).ravel()]
     return f
+
+
+def new_points(history: dict, since: int) -> dict:
+    """The history's points after epoch `since`: at most CURVE_POINTS_PER_FRAME of them,
+    evenly spaced, the last one always."""
+    epochs = history["epoch"]
+    start = int(np.searchsorted(np.asarray(epochs, int), since, side="right")) if epochs else 0
+    new = np.arange(start, len(epochs))
+    if len(new) > CURVE_POINTS_PER_FRAME:
+        new = new[np.unique(np.linspace(0, len(new) - 1, CURVE_POINTS_PER_FRAME).round().astype(int))]
+    return {k: [_num(history[k][i]) for i in new] for k in history}
 
 
 def curve(history: dict) -> dict:

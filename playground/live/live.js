@@ -186,12 +186,12 @@ class LiveView {
       const a = (this.curve[k] = this.curve[k] || []);
       for (const v of f.points[k]) a.push(v);
     }
-    const ep = this.curve.epoch || [];
-    if (ep.length > 4000) {  // thin for drawing: every other point, the newest kept
-      for (const k in this.curve) {
-        const a = this.curve[k];
-        this.curve[k] = a.filter((_, i) => i % 2 === 0 || i === a.length - 1);
-      }
+    // Thin for drawing: every other point, the newest kept, for each x array and its lines.
+    const thin = (a) => a.filter((_, i) => i % 2 === 0 || i === a.length - 1);
+    for (const xk of Object.keys(this.curve).filter((k) => k === "epoch" || k.endsWith(":epoch"))) {
+      if (this.curve[xk].length <= 4000) continue;
+      const prefix = xk.slice(0, xk.length - 5);
+      for (const k of Object.keys(this.curve)) if (k.startsWith(prefix)) this.curve[k] = thin(this.curve[k]);
     }
   }
 
@@ -226,11 +226,12 @@ class LiveView {
   buildRace() {
     const box = this.q(".nnp-planes");
     box.innerHTML = "";
-    this.smallPlanes = this.scene.planes.titles.map((title) => {
+    this.smallPlanes = this.scene.planes.titles.map((title, i) => {
       const fig = document.createElement("figure");
       fig.className = "nnp-small";
       const c = document.createElement("canvas"), cap = document.createElement("figcaption");
       cap.textContent = title;
+      cap.style.borderTop = `3px solid ${this.scene.planes.colors[i]}`;
       fig.append(c, cap);
       box.appendChild(fig);
       return c;
@@ -443,11 +444,12 @@ class LiveView {
     const ctx = setupCanvas(canvas, g.w, g.h);
     const text = cssVar(this.root, "--st-text-color", "#31333f");
     const grid = cssVar(this.root, "--st-border-color", "rgba(128,128,128,0.3)");
-    const ep = this.curve.epoch || [];
+    const xsOf = (sr) => this.curve[sr.x || "epoch"] || [];
     ctx.font = "12px sans-serif";
     // legend, wrapped onto as many rows as the width needs
     let lx = g.l, ly = 10;
     for (const sr of C.series) {
+      if (sr.legend === false) continue;
       const w = 28 + ctx.measureText(sr.name).width;
       if (lx + w > g.w && lx > g.l) { lx = g.l; ly += 16; }
       ctx.strokeStyle = sr.color; ctx.lineWidth = 2; ctx.setLineDash(DASHES[sr.dash] || []);
@@ -456,11 +458,13 @@ class LiveView {
       ctx.fillText(sr.name, lx + 19, ly + 4);
       lx += w + 6;
     }
+    if (C.note) { if (lx > g.l) { lx = g.l; ly += 16; } ctx.fillStyle = text; ctx.textAlign = "left"; ctx.fillText(C.note, lx, ly + 4); }
     g.t = ly + 12;
     const pw = g.w - g.l - g.r, ph = g.h - g.t - g.b;
     ctx.strokeStyle = grid; ctx.lineWidth = 1; ctx.strokeRect(g.l, g.t, pw, ph);
-    if (ep.length < 1) return;
-    const x0 = 0, x1 = Math.max(ep[ep.length - 1], 1);
+    const ends = C.series.map((sr) => { const x = xsOf(sr); return x.length ? x[x.length - 1] : 0; });
+    if (!ends.some((e) => e > 0)) return;
+    const x0 = 0, x1 = Math.max(...ends, 1);
     const loss = C.series.filter((sr) => sr.axis === "loss").flatMap((sr) => (this.curve[sr.key] || []).filter((v) => v !== null && isFinite(v) && (!C.log || v > 0)));
     if (!loss.length) return;
     const tr = (v) => (C.log ? Math.log10(v) : v);
@@ -470,7 +474,7 @@ class LiveView {
     const X = (e) => g.l + (e - x0) / (x1 - x0) * pw;
     const Y = (v, axis) => axis === "accuracy" ? g.t + (1 - v) * ph : g.t + (1 - (tr(v) - lo) / (hi - lo)) * ph;
     for (const sr of C.series) {
-      const ys = this.curve[sr.key] || [];
+      const ys = this.curve[sr.key] || [], ep = xsOf(sr);
       ctx.strokeStyle = sr.color; ctx.lineWidth = 1.8; ctx.setLineDash(DASHES[sr.dash] || []);
       ctx.beginPath();
       let pen = false;
@@ -563,16 +567,21 @@ class LiveView {
   }
 
   hoverCurve(e, canvas) {
-    const S = this.curveScale, ep = this.curve.epoch || []; if (!S || !ep.length) return;
+    const S = this.curveScale; if (!S) return;
     const r = canvas.getBoundingClientRect(), x = e.clientX - r.left;
     const target = S.x0 + (x - S.g.l) / S.pw * (S.x1 - S.x0);
-    let i = 0;
-    for (let k = 0; k < ep.length; k++) if (Math.abs(ep[k] - target) < Math.abs(ep[i] - target)) i = k;
+    let at = null;
     const lines = this.scene.curves.series.map((sr) => {
+      const ep = this.curve[sr.x || "epoch"] || [];
+      if (!ep.length) return `${sr.name} –`;
+      let i = 0;
+      for (let k = 0; k < ep.length; k++) if (Math.abs(ep[k] - target) < Math.abs(ep[i] - target)) i = k;
+      at = at === null ? ep[i] : at;
       const v = (this.curve[sr.key] || [])[i];
       return `${sr.name} ${sr.axis === "accuracy" && v !== null ? (100 * v).toFixed(1) + "%" : fmt(v)}`;
     });
-    this.showTip(e, `epoch ${ep[i].toLocaleString("en-US")}<br>${lines.join("<br>")}`);
+    if (at === null) return;
+    this.showTip(e, `epoch ${at.toLocaleString("en-US")}<br>${lines.join("<br>")}`);
   }
 }
 
