@@ -1,6 +1,6 @@
-"""Plotly builders for the Optimizer lab: overlaid race curves, small-multiple decision
-boundaries, test-function contours with animated trajectories, and the network-loss slice;
-and the results table's text.
+"""Plotly builders for the Optimizer lab: test-function contours with trajectories and the
+network-loss slice; and the results table's text. (The race itself is drawn by the live
+view, playground/live/race_view.py.)
 
 Pure functions of arrays returning `go.Figure`s (no Streamlit), in figures.py's style.
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from playground import figures, race
 
-# One colour per contender (Okabe-Ito and Tableau hues that stay apart for colour-blind eyes).
-COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#8c564b")
+# One colour per contender, the same in every view of the lab: hues apart, each readable on light
+# and dark backgrounds (3:1 on both; tests/test_live.py checks).
+COLORS = ("#1c7ed6", "#e8590c", "#2f9e44", "#d6336c", "#7950f2", "#1098ad", "#b7791f", "#868e96")
 _LEGEND = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}}
 
 
@@ -81,108 +81,6 @@ def results_table(
         row["status"] = status
         rows.append(row)
     return rows
-
-
-def race_loss_figure(
-    labels: list[str],
-    histories: list[dict],
-    log_y: bool = True,
-    stopped: list[str] | None = None,
-    uirevision: str = "race",
-    height: int = 360,
-) -> go.Figure:
-    """Every contender's train loss (solid) and test loss (dashed), one colour each.
-
-    Args:
-      labels: legend names, one per contender.
-      histories: per contender {"epoch": [...], "train_loss": [...], "test_loss": [...]}.
-      log_y: log-scale loss axis.
-      stopped: per contender "" or a reason ("diverged", "early stopped"): an ✕ marks
-        where that run ended.
-
-    Returns:
-      A figure with, per contender, a "LABEL" train trace, a "LABEL (test)" trace and,
-      when stopped, a "LABEL (stopped)" marker.
-    """
-    fig = go.Figure()
-    for i, (name, h) in enumerate(zip(labels, histories)):
-        epochs = np.asarray(h.get("epoch", []), float)
-        idx = figures.downsample(len(epochs))
-        styles = (("train_loss", "", "solid", True), ("test_loss", " (test)", "dash", False))
-        for key, suffix, dash, legend in styles:
-            y = np.asarray(h.get(key, []), float)
-            if len(y) != len(epochs):
-                continue
-            fig.add_trace(
-                go.Scatter(
-                    x=epochs[idx], y=y[idx], name=name + suffix, legendgroup=name, showlegend=legend,
-                    mode="lines", line={"color": color(i), "dash": dash, "width": 1.8 if legend else 1.4},
-                    hovertemplate=f"{name}{suffix or ' (train)'}<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>",
-                )
-            )  # fmt: skip
-        why = (stopped or [""] * len(labels))[i]
-        if why and len(epochs):
-            fig.add_trace(
-                go.Scatter(
-                    x=[epochs[-1]], y=[h["train_loss"][-1]], name=f"{name} ({why})", legendgroup=name,
-                    showlegend=False, mode="markers", marker={"symbol": "x", "size": 10, "color": color(i)},
-                    hovertemplate=f"{name}: {why} at epoch %{{x}}<extra></extra>",
-                )
-            )  # fmt: skip
-    figures._layout(
-        fig, uirevision, height, hovermode="closest", legend=_LEGEND,
-        margin={"l": 8, "r": 8, "t": 30, "b": 8},
-    )  # fmt: skip
-    fig.add_annotation(
-        text="solid: train loss · dashed: test loss", xref="paper", yref="paper", x=1, y=0.99,
-        xanchor="right", yanchor="top", showarrow=False, font={"size": 10, "color": "#777"},
-    )  # fmt: skip
-    fig.update_xaxes(title_text="epoch", showgrid=False)
-    fig.update_yaxes(
-        title_text="loss", type="log" if log_y else "linear", showgrid=True, gridcolor="#eee",
-        exponentformat="power", dtick=1 if log_y else None,
-    )  # fmt: skip
-    return fig
-
-
-def boundaries_figure(
-    task, grids: list[dict], labels: list[str], columns: int = 4, uirevision: str = "boundaries"
-) -> go.Figure:
-    """Small multiples: each contender's output over the input plane with the training data.
-
-    Args:
-      task: engine.Task (data, output activation) shared by the contenders.
-      grids: per contender `grid.evaluate_grid` output.
-      labels: subplot titles.
-
-    Returns:
-      A figure of ceil(K / columns) rows; per contender the traces of `figures.output_figure`
-      (a heatmap, then the "train" points) and its plane picture, if any.
-    """
-    k = len(grids)
-    cols = max(1, min(columns, k))
-    rows = -(-k // cols)
-    titles = [f"<span style='color:{color(i)}'>■</span> {name}" for i, name in enumerate(labels)]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.03,
-                        vertical_spacing=0.12 / rows)  # fmt: skip
-    for i, grid in enumerate(grids):
-        one = figures.output_figure(task, grid)
-        for trace in one.data:
-            if trace.type == "scatter":
-                trace.marker.size = 4
-            fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
-        for image in one.layout.images:  # the smooth plane's picture, moved onto this subplot
-            fig.add_layout_image(image, row=i // cols + 1, col=i % cols + 1)
-    axis = np.asarray(grids[0]["axis"], float) if grids else np.array([-6.0, 6.0])
-    figures._layout(fig, uirevision, 40 + 230 * rows, showlegend=False, hovermode="closest",
-                    margin={"l": 8, "r": 8, "t": 26, "b": 8})  # fmt: skip
-    fig.update_annotations(font={"size": 11, "color": "#444"})
-    fig.update_xaxes(range=[axis[0], axis[-1]], showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(range=[axis[0], axis[-1]], showticklabels=False, showgrid=False, zeroline=False)
-    for i in range(k):
-        suffix = "" if i == 0 else str(i + 1)
-        fig.update_layout({f"yaxis{suffix}": {"scaleanchor": f"x{suffix}", "scaleratio": 1}})
-    return fig
 
 
 def _levels(z: np.ndarray, log: bool, floor: float):

@@ -313,20 +313,3 @@ def test_smooth_output_plane_is_a_picture_of_the_heatmaps_colours(name):
     assert not sharp.layout.images and of_type(sharp, "heatmap")[0].opacity == 0.85
     many = figures.output_figure(*setup("multiclass")[::2][:2])
     assert not many.layout.images and of_type(many, "heatmap")[0].opacity == 0.85
-
-
-def test_race_boundaries_put_each_contenders_plane_on_its_own_subplot():
-    from playground import race_figures
-
-    task, state, grid, _ = setup("default")
-    other = evaluate_grid(task, engine.advance(task, state, 30)[0].params, n=N)
-    grids = [grid, other, grid, other, other]
-    fig = race_figures.boundaries_figure(task, grids, list("abcde"), columns=4)
-    heats = of_type(fig, "heatmap")
-    assert len(heats) == len(fig.layout.images) == 5
-    for i, (heat, image, g) in enumerate(zip(heats, fig.layout.images, grids, strict=True)):
-        axes = ("x", "y") if i == 0 else (f"x{i + 1}", f"y{i + 1}")
-        assert (heat.xaxis, heat.yaxis) == axes and (image.xref, image.yref) == axes
-        assert np.allclose(np.asarray(heat.z, float), g["output"][:, 0].reshape(N, N))
-        assert image.source == figures.output_figure(task, g).layout.images[0].source
-    assert not np.allclose(heats[0].z, heats[1].z)  # the trained contender's plane differs

@@ -8,16 +8,12 @@ import json
 
 import numpy as np
 
-from playground import figures, grid
+from playground import figures, grid, race_figures
 from playground.live import frames, stream
 
 GRID = 32  # grid points per side of each small plane
-# Contender colours, readable on light and dark backgrounds (tests check 3:1 on both).
-COLORS = ("#1c7ed6", "#e8590c", "#2f9e44", "#d6336c", "#7950f2", "#1098ad", "#b7791f", "#868e96")
-
-
-def color(i: int) -> str:
-    return COLORS[i % len(COLORS)]
+COLORS = race_figures.COLORS  # one colour per contender, the same as the landscape's and slice's
+color = race_figures.color
 
 
 def scene(r, log_y: bool = True) -> dict:
