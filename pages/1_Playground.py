@@ -147,7 +147,8 @@ with st.sidebar:
 # ---- run controls and the main hyper-parameters (one row) -----------------------------------
 playing = st.session_state[K + "playing"]
 top_rows = [r for r in ui.top_row(s.config) if not ui.is_hidden(r[1], hidden)]
-top = st.columns([1.1, 1.0, 1.05, *([1.2] * len(top_rows))], vertical_alignment="bottom")
+widths = [1.1, 1.0, 1.05, *([1.2] * len(top_rows))]
+top = st.container(key="pg-top").columns(widths, vertical_alignment="bottom")
 top[0].button("Pause" if playing else "Play", key=K + "play", type="primary", width="stretch",
               icon=":material/pause:" if playing else ":material/play_arrow:", on_click=set_playing,
               args=(not playing,), disabled=not s.running and not playing)
@@ -169,7 +170,7 @@ if st.session_state.pop(K + "stepping", False):
         s.step(1, chunk=1)
 
 # ---- view options, then the live view -----------------------------------------------------
-opts = st.columns([1.75, 1.1, 1.1, 1.05, 2.4], vertical_alignment="center")
+opts = st.container(key="pg-opts").columns([1.75, 1.1, 1.1, 1.05, 2.4], vertical_alignment="center")
 edges = opts[0].segmented_control("Edges", ["weights", "gradients"], default="weights", key=K + "edges",
                                   label_visibility="collapsed")
 test = opts[1].toggle("Test data", key=K + "show_test")

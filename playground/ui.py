@@ -24,7 +24,12 @@ PAGE_CSS = (
     "[data-testid='stMainBlockContainer']{padding-top:2.6rem !important; padding-bottom:1rem !important;"
     " padding-left:2rem !important; padding-right:2rem !important}"
     "section[data-testid='stSidebar']{width:256px !important; min-width:256px !important}"
-    ".st-key-pg-features div{flex-wrap:wrap !important; overflow:visible !important}</style>"
+    ".st-key-pg-features div{flex-wrap:wrap !important; overflow:visible !important}"
+    # On a narrow window the control rows wrap instead of squeezing labels to "P…".
+    ".st-key-pg-top [data-testid='stHorizontalBlock'], .st-key-pg-opts [data-testid='stHorizontalBlock']"
+    "{flex-wrap:wrap !important; row-gap:0.4rem}"
+    ".st-key-pg-top [data-testid='stColumn']{min-width:92px !important}"
+    ".st-key-pg-opts [data-testid='stColumn']{min-width:118px !important}</style>"
 )
 CLASS_NAMES = ("orange", "blue", "green", "pink", "purple", "brown")  # figures.CLASS_COLORS order
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)

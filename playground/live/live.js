@@ -323,7 +323,7 @@ class LiveView {
     const maxCount = Math.max(...cols.map((c) => c.pal.length));
     const pitch = 1.3;
     const colGap = (w - labelW - 12) / Math.max(1, n - 0.6);
-    const size = Math.max(8, Math.min(56, colGap / 2.4, (h - top - 8) / (maxCount * pitch)));
+    const size = Math.max(8, Math.min(84, colGap / 2.4, (h - top - 8) / (maxCount * pitch)));
     const xs = cols.map((_, i) => labelW + size / 2 + i * colGap * (n > 1 ? (w - labelW - size - 8) / (colGap * (n - 1)) : 0));
     const nodes = cols.map((c, i) => c.pal.map((_, j) => ({
       x: xs[i], y: top + size / 2 + (j + (maxCount - c.pal.length) / 2) * size * pitch, col: i, j })));
