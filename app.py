@@ -40,4 +40,5 @@ PAGES = [
 # fetched from the internet or depend on the viewer's fonts.
 ICON = Image.fromarray(ui.thumbnails()["circle"])
 st.set_page_config(page_title="Neural Network Playground", page_icon=ICON, layout="wide")
+st.session_state["nav.ready"] = True  # the pages know they were reached through this navigation
 st.navigation(PAGES).run()

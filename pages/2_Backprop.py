@@ -11,9 +11,9 @@ from playground.backprop import MAX_REPEAT, repeat
 from playground.figures import PLOTLY_CONFIG
 from playground.optimizers import OPTIMIZERS
 
-if PagesManager.uses_pages_directory:
-    # A fresh server's first visit came straight to this page, before app.py ever ran, so
-    # Streamlit fell back to listing pages/ ("app", no icons); rerun through app.py's navigation.
+if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
+    # A fresh server's first visit came straight here before app.py ever ran: Streamlit fell
+    # back to listing pages/ ("app", no icons). Rerun through app.py's st.navigation.
     PagesManager.uses_pages_directory = False
     st.rerun()
 

@@ -280,6 +280,12 @@ def test_play_trains_live_and_pause_stops(new_page, server):
     open_playground(page, server.url)
     assert epoch(page) == 0
     assert page.evaluate(LOSS_POINTS_JS) <= 1  # the epoch-0 state has no loss yet
+    # The server's first visit came straight to /Playground: the navigation is still app.py's.
+    nav = page.evaluate(
+        "() => Array.from(document.querySelectorAll('[data-testid=stSidebarNav] a'))"
+        ".map(a => a.innerText.split('\\n').pop().trim())"
+    )
+    assert nav == ["Home", "Playground", "Backprop", "Optimizer lab"], nav
     page.evaluate(WATCH_FRAMES_JS)
 
     click_play(page)
