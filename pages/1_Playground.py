@@ -216,7 +216,7 @@ live()
 # ---- below the fold: numbers, weights, downloads -------------------------------------------
 with st.expander("Metrics, weight histogram and downloads", icon=":material/download:"):
     a, b = st.columns([1, 2])
-    a.dataframe(ui.metrics_table(s), hide_index=True, width="stretch")
+    a.dataframe(ui.metrics_table(s, st.session_state[K + "pace"].epochs), hide_index=True, width="stretch")
     with b:
         st.plotly_chart(figures.weights_figure(s.layers()), key=K + "hist", config=figures.PLOTLY_CONFIG)
     d = st.columns(4)

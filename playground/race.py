@@ -31,7 +31,6 @@ MAX_CONTENDERS = 8
 MAX_EPOCHS = 10_000  # per race: bounds one user's time and memory on a shared server
 MAX_SNAPSHOTS = 200  # weight snapshots kept per contender (the path on the loss slice)
 MAX_LABEL = 40
-TICK_CHUNKS = (1, 16, 64, 256)  # epochs per live tick: few sizes, few compiles
 # Fields a contender may set: everything that does not change the data or the network's shape.
 FIELDS = (
     "optimizer", "learning_rate", "gd_variant", "batch_size", "momentum", "beta1", "beta2", "rho", "eps",
@@ -325,8 +324,7 @@ class Race:
         for g, group in enumerate(self.groups):
             for i in group.members:
                 self.group_of[i] = g
-        self.tick_epochs = 16
-        self._lock = threading.Lock()  # one training call at a time (see tick)
+        self._lock = threading.Lock()  # one training call at a time
         self.reset()
 
     def reset(self):
@@ -345,7 +343,6 @@ class Race:
         names = engine.metric_names(self.task)
         self.histories = [{"epoch": [], **{k: [] for k in names}} for _ in self.configs]
         self.snapshots: list[list[tuple[int, np.ndarray]]] = [[] for _ in self.configs]
-        self._epoch_s: float | None = None
         self._snapshot()
 
     # ---- training ----------------------------------------------------------------------
@@ -405,31 +402,9 @@ class Race:
         self._snapshot()
         return self.epoch - start
 
-    def tick(self, budget_s: float = 0.15) -> int:
-        """One live redraw's worth: as many epochs (a TICK_CHUNKS size) as fit in budget_s.
-
-        A tick that finds another run of this race's training still going (a rerun can
-        start while the run it replaces finishes) does nothing and returns 0.
-        """
-        if not self._lock.acquire(blocking=False):
-            return 0
-        try:
-            compiles = engine.compile_count()
-            t = time.perf_counter()
-            done = self._advance(self.tick_epochs, chunk=self.tick_epochs)
-        finally:
-            self._lock.release()
-        if done and engine.compile_count() == compiles:
-            per = (time.perf_counter() - t) / self.tick_epochs
-            self._epoch_s = per if self._epoch_s is None else 0.5 * self._epoch_s + 0.5 * per
-        if self._epoch_s:
-            fits = [c for c in TICK_CHUNKS if c * self._epoch_s <= budget_s]
-            self.tick_epochs = fits[-1] if fits else 1
-        return done
-
     def _snapshot(self):
         for g in self.groups:
-            # ravel_pytree's order (tree leaves), built on the host: no eager op per tick
+            # ravel_pytree's order (tree leaves), built on the host: no eager op per frame
             leaves = jax.tree.leaves(g.states.params)
             flat = np.concatenate([np.asarray(x).reshape(len(g.members), -1) for x in leaves], axis=1)
             epochs = np.asarray(g.states.epoch)

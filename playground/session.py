@@ -10,7 +10,6 @@ optimizer number is applied to the running state at once, weights kept.
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 
@@ -31,9 +30,7 @@ HYPER_FIELDS = (
     "l2",
     "early_stopping_patience",
 )
-_clock = time.perf_counter  # a seam for tests
 MAX_HISTORY = 20_000  # points kept per metric; older ones are thinned 2:1 beyond it
-TICK_CHUNKS = engine.CHUNK_SIZES  # epochs per live tick: compiled sizes, 4x apart
 
 
 class Session:
@@ -45,9 +42,6 @@ class Session:
         self.csv = csv  # parsed user data, kept across config changes
         self.notice: str | None = None
         self.playing = False
-        self.tick_epochs = 16
-        self.tick_s: float | None = None  # wall time of the last tick's training
-        self._last_tick: float | None = None  # when the last tick started
         self._load(self.config)
 
     # ---- building -------------------------------------------------------------
@@ -161,42 +155,6 @@ class Session:
         if reason:
             self.stop_reason = reason
             self.playing = False
-        return done
-
-    def resume(self):
-        """Play (re)starts: the next tick has no previous one to be compared with."""
-        self._last_tick = None
-
-    def tick(self, budget_s: float = 0.08, share: float = 0.25, max_budget_s: float = 0.5) -> int:
-        """One live redraw's worth of training, sized so it takes about its budget.
-
-        The budget is budget_s, or `share` of the time since the previous tick when
-        redraws come slower than planned (a busy server, many users): then each tick
-        trains more, so training keeps its share of the cycle instead of starving
-        behind the fixed cost of drawing (capped at max_budget_s, so Pause still
-        answers promptly). Call `resume()` when play starts, so the time spent paused
-        does not count as a slow redraw.
-
-        The size moves one step of TICK_CHUNKS (4x) at a time on the wall time of the
-        last tick: up when it took under a quarter of the budget, down when it took
-        over twice the budget. Comparing whole ticks (not an estimate of one epoch's
-        time) keeps the fixed cost of a call, which dominates small chunks on a busy
-        server, from pinning the size at 1; the wide band keeps it from flapping.
-        A tick that compiled says nothing about training speed and is not counted.
-        """
-        start = _clock()
-        since, self._last_tick = (start - self._last_tick if self._last_tick else 0.0), start
-        budget = min(max(budget_s, share * since), max_budget_s)
-        i = TICK_CHUNKS.index(self.tick_epochs)
-        compiles = engine.compile_count()
-        done = self.step(self.tick_epochs, chunk=self.tick_epochs)
-        if done < self.tick_epochs or engine.compile_count() != compiles:
-            return done
-        self.tick_s = _clock() - start
-        if self.tick_s < budget / 4 and i + 1 < len(TICK_CHUNKS):
-            self.tick_epochs = TICK_CHUNKS[i + 1]
-        elif self.tick_s > 2 * budget and i > 0:
-            self.tick_epochs = TICK_CHUNKS[i - 1]
         return done
 
     def _thin(self):

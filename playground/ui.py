@@ -265,9 +265,11 @@ def status_text(session) -> str:
     return "  \n".join(parts)
 
 
-def metrics_table(session) -> list[dict]:
+def metrics_table(session, epochs_per_frame: int | None = None) -> list[dict]:
     m = session.metrics()
-    rows = [("parameters", f"{m['parameters']:,}"), ("epochs per redraw", str(session.tick_epochs))]
+    rows = [("parameters", f"{m['parameters']:,}")]
+    if epochs_per_frame:
+        rows.append(("epochs per live frame", f"{epochs_per_frame:,}"))
     for key in engine.metric_names(session.task):
         if key in m:
             value = f"{100 * m[key]:.1f}%" if "accuracy" in key else f"{m[key]:.5f}"

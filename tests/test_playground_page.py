@@ -1,6 +1,6 @@
-"""AppTest for the Playground page, and the live-tick logic it calls (Session).
+"""AppTest for the Playground page, and the Session it keeps (frames: tests/test_live.py).
 
-Under AppTest a fragment's run_every never fires, so Play's live loop is
+Under AppTest the browser never pulls the next batch, so Play's live loop is
 covered in the browser test; here each at.run() runs the script once.
 """
 
@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import engine, ui
-from playground import session as session_module
+from playground import ui
 from playground.config import Config
 from playground.datasets import DataError
 from playground.session import Session
@@ -69,7 +68,7 @@ def test_play_sets_playing_and_pause_stops():
     at = page()
     at.button(key="pg.play").click().run()
     assert at.session_state["pg.playing"] is True and not at.exception
-    assert sess(at).epoch > 0  # the fragment ran one tick during the run
+    assert sess(at).epoch > 0  # the fragment trained its first batch during the run
     at.button(key="pg.play").click().run()
     assert at.session_state["pg.playing"] is False
 
@@ -178,78 +177,6 @@ def test_csv_upload_errors_keep_previous_data():
     assert s.config.dataset == "csv" and len(s.task.data.x_train) == 20
 
 
-def test_tick_trains_adaptively_and_matches_plain_training():
-    s = Session()
-    total = sum(s.tick(budget_s=0.05) for _ in range(6))
-    assert total == s.epoch > 6
-    ref = engine.init_state(s.task)
-    ref, _, _ = engine.advance(s.task, ref, s.epoch)
-    np.testing.assert_allclose(
-        s.layers()[0]["kernel"],
-        np.asarray(__import__("playground.models", fromlist=["x"]).params_to_layers(ref.params)[0]["kernel"]),
-        rtol=1e-5,
-    )
-
-
-class FakeClock:
-    """time.perf_counter for session.py: every tick's training 'takes' `per_tick` seconds."""
-
-    def __init__(self, per_tick):
-        self.now, self.per_tick = 0.0, per_tick
-
-    def __call__(self):  # each reading is per_tick after the last, so a start..end span is per_tick
-        self.now += self.per_tick
-        return self.now
-
-
-@pytest.mark.parametrize("per_tick, expected", [(0.013, 1024), (2.0, 1)])
-def test_tick_size_follows_whole_tick_time(monkeypatch, per_tick, expected):
-    """A fixed 13 ms per call (a busy server) must not pin the size at 1: only the tick's own
-    time counts, so it climbs to the top; half a second per tick walks it down to 1."""
-    s = Session(Config(n_samples=40))
-    monkeypatch.setattr(session_module, "_clock", FakeClock(per_tick))
-    sizes = []
-    for _ in range(12):
-        s.tick(budget_s=0.08)
-        sizes.append(s.tick_epochs)
-    assert sizes[-1] == expected
-    assert all(abs(np.log(b / a) / np.log(4)) <= 1 for a, b in zip(sizes, sizes[1:]))  # one step at a time
-
-
-class GappyClock:
-    """Training takes `train_s`, and the next tick starts `gap_s` after the last one ended."""
-
-    def __init__(self, train_s, gap_s):
-        self.now, self.steps, self.i = 0.0, (gap_s, train_s), 0  # read at start, then at end
-
-    def __call__(self):
-        self.now += self.steps[self.i % 2]
-        self.i += 1
-        return self.now
-
-
-def test_slow_redraws_give_training_a_share_of_the_cycle(monkeypatch):
-    """Redraws every ~2 s (a loaded server): 30 ms of training per tick is a small share of the
-    cycle, so the size grows to the top; at the nominal budget (80 ms) it would stay put."""
-    s = Session(Config(n_samples=40))
-    for c in session_module.TICK_CHUNKS:  # compile every size first: a compiling tick is not timed
-        s.step(c, chunk=c)
-    monkeypatch.setattr(session_module, "_clock", GappyClock(0.03, 2.0))
-    for _ in range(12):
-        s.tick(budget_s=0.08)
-    assert s.tick_epochs == 1024
-    fast = Session(Config(n_samples=40))
-    monkeypatch.setattr(session_module, "_clock", GappyClock(0.03, 0.05))
-    for _ in range(12):
-        fast.tick(budget_s=0.08)
-    assert fast.tick_epochs == 16  # 30 ms is between 20 ms and 160 ms: no reason to move
-    # A pause is not a slow redraw: after resume() the first tick is judged on the nominal budget.
-    monkeypatch.setattr(session_module, "_clock", GappyClock(0.03, 60.0))
-    fast.resume()
-    fast.tick(budget_s=0.08)
-    assert fast.tick_epochs == 16
-
-
 def test_divergence_pauses_with_message_and_keeps_finite_weights():
     s = Session(
         Config(
@@ -265,7 +192,7 @@ def test_divergence_pauses_with_message_and_keeps_finite_weights():
     )
     s.playing = True
     for _ in range(20):
-        s.tick()
+        s.step(16, chunk=16)
     assert not s.running and not s.playing and "diverged" in s.stop_reason
     assert all(np.all(np.isfinite(layer["kernel"])) for layer in s.layers())
     assert np.all(np.isfinite(s.history["train_loss"]))
