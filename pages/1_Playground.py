@@ -64,48 +64,19 @@ def apply_widgets():
         st.session_state[K + "error"] = str(e)
 
 
-def sync_widgets():
-    """After the page itself changed the config (layers, upload, a clicked point)."""
-    for field, value in ui.widget_values(s.config).items():
-        st.session_state[K + field] = value
-
-
 def change_layers():
-    change = ui.layer_event(s.config, st.session_state[K + "live"].get("layer"))
-    if change is None or "hidden" in hidden:
-        return
-    try:
-        s.apply(s.config.replace(**change))
-        sync_widgets()
-        st.session_state[K + "rerun_app"] = True  # the address bar is set by the whole script
-    except ConfigError as e:
-        st.session_state[K + "error"] = str(e)
+    ui.on_layer(s, st.session_state, K, hidden, st.session_state[K + "live"].get("layer"))
 
 
 def add_clicked_point():
-    """A click on the output plane adds a training point of the class chosen under it."""
-    label, click = st.session_state.get(K + "add_class"), st.session_state[K + "live"].get("click") or {}
-    if "dataset" in hidden or label is None or not {"x1", "x2"} <= set(click):
-        return
-    try:
-        s.add_point(float(click["x1"]), float(click["x2"]), ui.CLASS_NAMES.index(label))
-        sync_widgets()
-        st.session_state[K + "rerun_app"] = True  # the data box sits outside the fragment
-    except (DataError, TypeError, ValueError) as e:
-        st.session_state[K + "error"] = str(e)
+    ui.on_click(s, st.session_state, K, hidden, st.session_state[K + "live"].get("click"))
 
 
 def upload_csv():
     """The uploader's callback: runs before any widget is drawn, so the dataset box can follow."""
     upload = st.session_state.get(K + "upload")
-    if upload is None or "dataset" in hidden:
-        return
-    try:
-        s.set_csv(upload.getvalue())
-        sync_widgets()
-        st.session_state.pop(K + "csv_error", None)
-    except (DataError, ConfigError) as e:
-        st.session_state[K + "csv_error"] = f"{upload.name}: {e}. The previous data is kept."
+    if upload is not None:
+        ui.on_upload(s, st.session_state, K, hidden, upload.name, upload.getvalue())
 
 
 def set_playing(flag):

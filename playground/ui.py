@@ -9,8 +9,8 @@ import dataclasses
 import functools
 
 from playground import engine, losses
-from playground.config import CHOICES, RANGES, Config, from_query
-from playground.datasets import DATASETS, FEATURES, MAX_CSV_MB, generate
+from playground.config import CHOICES, RANGES, Config, ConfigError, from_query
+from playground.datasets import DATASETS, FEATURES, MAX_CSV_MB, DataError, generate
 from playground.optimizers import OPTIMIZERS
 
 GRID = 50  # grid points per side for the heatmaps
@@ -187,6 +187,51 @@ def layer_event(c: Config, event) -> dict | None:
         if not isinstance(layer, int) or isinstance(layer, bool) or not 0 <= layer < len(c.hidden):
             return None
     return edit_layers(c, event["op"], layer)
+
+
+# ---- what the page's own events do (its callbacks call these with st.session_state) ----------
+def sync_widgets(session, state, prefix: str) -> None:
+    """After the page itself changed the config (layers, upload, a clicked point)."""
+    for field, value in widget_values(session.config).items():
+        state[prefix + field] = value
+
+
+def on_layer(session, state, prefix: str, hidden: set[str], event) -> None:
+    """A +/- click in the live view; a lesson link hiding `hidden` turns the buttons off."""
+    change = layer_event(session.config, event)
+    if change is None or "hidden" in hidden:
+        return
+    try:
+        session.apply(session.config.replace(**change))
+        sync_widgets(session, state, prefix)
+        state[prefix + "rerun_app"] = True  # the address bar is set by the whole script
+    except ConfigError as e:
+        state[prefix + "error"] = str(e)
+
+
+def on_click(session, state, prefix: str, hidden: set[str], event) -> None:
+    """A click on the output plane ({"x1", "x2"} from the browser) adds a point of the chosen class."""
+    label = state.get(prefix + "add_class")
+    if "dataset" in hidden or label not in CLASS_NAMES or not isinstance(event, dict):
+        return
+    try:
+        session.add_point(float(event["x1"]), float(event["x2"]), CLASS_NAMES.index(label))
+        sync_widgets(session, state, prefix)
+        state[prefix + "rerun_app"] = True  # the data box sits outside the fragment
+    except (KeyError, TypeError, ValueError, DataError) as e:
+        state[prefix + "error"] = f"could not add that point: {e}"
+
+
+def on_upload(session, state, prefix: str, hidden: set[str], name: str, raw: bytes) -> None:
+    """An uploaded CSV: the data on success, else a message naming the file (data kept)."""
+    if "dataset" in hidden:
+        return
+    try:
+        session.set_csv(raw)
+        sync_widgets(session, state, prefix)
+        state.pop(prefix + "csv_error", None)
+    except (DataError, ConfigError) as e:
+        state[prefix + "csv_error"] = f"{name}: {e}. The previous data is kept."
 
 
 @functools.lru_cache(maxsize=1)

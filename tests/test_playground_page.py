@@ -292,3 +292,44 @@ def test_every_config_field_can_be_hidden():
     names = {f.name for f in __import__("dataclasses").fields(Config)}
     assert names <= set(ui.HIDEABLE)
     assert ui.hidden_controls({"nonsense_hide": "1", "learning_rate_hide": "1"}) == {"learning_rate"}
+
+
+def test_page_events_from_the_browser_are_checked_before_use():
+    """What the live view sends back (layer and click events) is untrusted input."""
+    s, state = Session(Config(n_samples=40)), {}
+    ui.on_layer(s, state, "pg.", set(), {"op": "add_layer"})
+    assert s.config.hidden == (4, 2, 2) and state["pg.rerun_app"] and state["pg.learning_rate"] == 0.03
+    ui.on_layer(s, state, "pg.", {"hidden"}, {"op": "add_layer"})  # a lesson link hid the buttons
+    assert s.config.hidden == (4, 2, 2)
+    n = len(s.task.data.x_train)
+    ui.on_click(s, state, "pg.", set(), {"x1": 1.0, "x2": 2.0})  # no class chosen: nothing
+    assert len(s.task.data.x_train) == n
+    state["pg.add_class"] = "blue"
+    for odd in [
+        None,
+        "1,2",
+        {"x1": 1.0},
+        {"x1": "nan", "x2": 0},
+        {"x1": {"a": 1}, "x2": 0},
+        {"x1": 1e400, "x2": 0},
+    ]:
+        state.pop("pg.error", None)
+        ui.on_click(s, state, "pg.", set(), odd)
+        assert len(s.task.data.x_train) == n, odd
+    assert "could not add" in state["pg.error"]
+    ui.on_click(s, state, "pg.", {"dataset"}, {"x1": 1.0, "x2": 2.0})  # dataset hidden: no clicks
+    assert len(s.task.data.x_train) == n
+    ui.on_click(s, state, "pg.", set(), {"x1": 1.0, "x2": -2.0})
+    assert len(s.task.data.x_train) == n + 1 and s.task.data.y_train[-1] == 1 and state["pg.dataset"] == "csv"
+
+
+def test_upload_event_sets_the_dataset_box_or_keeps_the_data():
+    s, state = Session(Config(n_samples=40)), {}
+    rows = "x1,x2,label\n" + "".join(f"{i % 7},{i % 5},{1 if i % 2 else -1}\n" for i in range(40))
+    ui.on_upload(s, state, "pg.", set(), "pm1.csv", rows.encode())
+    assert s.config.dataset == "csv" and state["pg.dataset"] == "csv" and state["pg.features"] == ["x1", "x2"]
+    assert s.task.data.task == "classification" and s.task.data.n_classes == 2  # -1/+1 labels: two classes
+    before = s.task.data
+    ui.on_upload(s, state, "pg.", set(), "bad.csv", b"x1,x2,label\n1,oops,0\n")
+    assert s.task.data is before and state["pg.csv_error"].startswith("bad.csv: ")
+    assert "previous data is kept" in state["pg.csv_error"]

@@ -489,7 +489,8 @@ class LiveView {
     }
     ctx.setLineDash([]);
     ctx.fillStyle = text; ctx.textAlign = "right";
-    const lab = (v) => (C.log ? Number(Math.pow(10, v).toPrecision(2)).toString() : Number(v.toPrecision(3)).toString());
+    const short = (x) => (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e4) ? x.toExponential(0) : Number(x.toPrecision(2)).toString());
+    const lab = (v) => short(C.log ? Math.pow(10, v) : v);
     ctx.fillText(lab(hi), g.l - 4, g.t + 10); ctx.fillText(lab(lo), g.l - 4, g.t + ph);
     ctx.textAlign = "center";
     ctx.fillText("epoch", g.l + pw / 2, g.h - 6);
