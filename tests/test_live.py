@@ -10,6 +10,7 @@ from playground import engine, figures, grid, models
 from playground.config import Config
 from playground.live import channel, frames, stream, view
 from playground.session import Session
+from tests.test_playground_page import DIVERGING
 
 
 def unb64(s: str) -> np.ndarray:
@@ -182,18 +183,7 @@ def test_chunks_tile_every_frame_size_exactly():
 
 
 def test_a_diverging_run_ends_the_batch_with_its_last_finite_state():
-    s = Session(
-        Config(
-            dataset="reg-plane",
-            loss="mse",
-            output_activation="linear",
-            learning_rate=10.0,
-            hidden=(8, 8),
-            activation="relu",
-            init="he",
-            gd_variant="batch",
-        )
-    )
+    s = Session(DIVERGING)
     batch = []
     for _ in range(40):
         batch = view.batch(s, stream.Pace(epochs=8, frames=10), view.Options())
