@@ -4,20 +4,21 @@ Starts `streamlit run app.py` (headless, a free port; the JAX compile cache is -
 $PLAYGROUND_JAX_CACHE, else a fresh temporary folder), plays each scenario once as a throwaway
 (--warmup seconds after its first frame, so compiles land there and not in the figures), then per
 run and scenario opens the page in a fresh browser context (a fresh Streamlit session), installs
-its probes, clicks Play and measures for SECONDS from the click (timed in the page). Per scenario:
+its probes, clicks Play and measures for SECONDS from the click (timed in the page). Both pages
+stream through the same live view (playground/live/live.js: batches of frames pulled from the
+server, played back by a requestAnimationFrame loop), so every scenario is measured the same way.
+Per scenario:
 
-  frames_per_s           distinct epoch texts shown in the window / window length. Playground:
-                         the live view's `.nnp-epoch` span, watched by a MutationObserver (one
-                         change per drawn frame). Optimizer lab: the "### Epoch N" heading its
-                         run_every fragment redraws, watched over the whole body (it is re-rendered)
+  frames_per_s           distinct epoch texts shown in the window / window length: the live view's
+                         `.nnp-epoch` span, watched by a MutationObserver (one change per drawn frame)
   epochs_per_s           (last epoch shown - first epoch shown in the window) / window length
   longest_freeze_s       longest gap between two consecutive changes after the first one,
                          counting the gap from the last change to the window's end
   play_to_first_frame_s  from the Play click to the first change
   main_thread_busy       share of the window covered by long tasks (> 50 ms, PerformanceObserver
                          'longtask', buffered)
-  raf_busy               Playground only: share of the window spent inside the live view's
-                         requestAnimationFrame loop (drawing included), timed by wrapping it
+  raf_busy               share of the window spent inside the live view's requestAnimationFrame
+                         loop (drawing included), timed by wrapping it
   kb_per_s               websocket bytes received by the page in the window / window length
                          (CDP Network.webSocketFrameReceived; binary frames counted decoded)
   server_cpu             CPU seconds of the Streamlit process per second of window (cores used)
@@ -25,10 +26,21 @@ its probes, clicks Play and measures for SECONDS from the click (timed in the pa
                          else running: other jobs on the box drag every figure down)
   batches_per_s, frames_per_batch, pull_rtt_ms (median, max), starved_batches: from the live
                          view's own event log (window.__nnpLive.events): a batch that arrives
-                         with nothing left to play is "starved" (the view had stopped)
+                         with nothing left to play is "starved" (the view had stopped); the
+                         window's first batch (the Play click's) always is, and is not counted
 
 If the page stops by itself (a race reaches its epoch cap, training diverges), the window ends
 at the last change and `stopped_early` says so.
+
+The default scenario then measures two interactions while it still plays, after the window and
+its figures are taken (so they disturb nothing above), both timed in the page:
+
+  lr_change_s            from the keydown of ArrowRight on the focused learning-rate slider
+                         (`.st-key-pg-learning_rate input`) until the page's URL query shows the new
+                         learning_rate (polled every 10 ms): a full rerun of the page, while playing
+  pause_s                from the click on Pause until the button reads "Play" again
+  frames_after_pause     epoch-text changes drawn after that click: 0 or 1 (the view stops its
+                         playback at the click, then shows the server's final state)
 
 Usage: python benchmarks/browser_bench.py [--scenario default,deep,lab4] [--seconds 15] [--runs 1]
        [--warmup 8] [--json] [--cache-dir DIR]
@@ -71,18 +83,18 @@ LOAD_MS = 180_000  # a cold server compiles JAX on the first page load
 @dataclass(frozen=True)
 class Scenario:
     path: str
-    kind: str  # "live": the Playground's live view; "lab": the Optimizer lab's fragment
+    play: str  # the page's Play/Pause button
     targets: dict = field(default_factory=dict)  # metric -> (">=" or "<=", value)
-
-    @property
-    def play(self) -> str:
-        return ".st-key-pg-play button" if self.kind == "live" else ".st-key-lab-play button"
+    contenders: int | None = None  # a race: how many small output planes the view must show
+    interact: bool = False  # measure lr_change_s, pause_s and frames_after_pause after the window
 
 
+PG_PLAY = ".st-key-pg-play button"
+LR_INPUT = ".st-key-pg-learning_rate input"
 SCENARIOS = {
     "default": Scenario(
         "/Playground",
-        "live",
+        PG_PLAY,
         {
             "frames_per_s": (">=", 20),
             "epochs_per_s": (">=", 2000),
@@ -90,15 +102,18 @@ SCENARIOS = {
             "play_to_first_frame_s": ("<=", 0.5),
             "main_thread_busy": ("<=", 0.5),
             "kb_per_s": ("<=", 300),
+            "frames_after_pause": ("<=", 1),
         },
+        interact=True,
     ),
     "deep": Scenario(
         "/Playground?dataset=spiral&hidden=8,8,8,8,8,8&features=x1,x2,x1%5E2,x2%5E2,x1*x2,sin(x1),sin(x2)",
-        "live",
+        PG_PLAY,
         {"frames_per_s": (">=", 12), "epochs_per_s": (">=", 600)},
     ),
-    # The lab's default preset: SGD, momentum, Nesterov and Adam.
-    "lab4": Scenario("/Optimizer_lab", "lab", {"frames_per_s": (">=", 10)}),
+    # The lab's default preset "SGD vs momentum vs Adam": SGD, momentum, Nesterov and Adam, four
+    # contenders (checked: the page is not measured until the view shows four output planes).
+    "lab4": Scenario("/Optimizer_lab", ".st-key-lab-play button", {"frames_per_s": (">=", 10)}, contenders=4),
 }
 METRICS = [
     "frames_per_s",
@@ -115,6 +130,9 @@ METRICS = [
     "pull_rtt_ms_median",
     "pull_rtt_ms_max",
     "starved_batches",
+    "lr_change_s",
+    "pause_s",
+    "frames_after_pause",
     "load_s",
 ]
 
@@ -130,60 +148,65 @@ window.__stExceptions = [];
   }).observe(document, {childList: true, subtree: true});
 })();
 """
-LIVE_READY_JS = """(sel) => {
+LIVE_READY_JS = """([sel, n]) => {
   const v = window.__nnpLive, b = document.querySelector(sel);
-  return !!v && !!v.scene && !!v.current && v.netCanvas.width > 0 && !!document.querySelector('.nnp-epoch')
+  return !!v && !!v.scene && !!v.current && !!document.querySelector('.nnp-epoch')
+    && (n === null ? v.netCanvas.width > 0 : v.race && v.scene.planes.titles.length === n)
     && !!b && b.innerText.trim().endsWith('Play');
 }"""
-LAB_EPOCH_TEXT_JS = """() => {
-  for (const h of document.querySelectorAll('h3')) if (/Epoch\\s+[\\d,]+/.test(h.textContent || ''))
-    return h.textContent.trim();
-  return null;
-}"""
-LAB_READY_JS = f"""(sel) => {{
-  const b = document.querySelector(sel), t = ({LAB_EPOCH_TEXT_JS})();
-  return t === 'Epoch 0' && !!b && b.innerText.trim().endsWith('Play')
-    && document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2;
-}}"""
 # Probes, installed before the click: epoch-text changes with their times, the click's time, long
-# tasks, and on the Playground the rAF loop's time and a copy of the view's event log (it keeps 200).
-INSTALL_JS = f"""([sel, kind]) => {{
-  const B = window.__bench = {{frames: [], click: null, longtasks: [], raf_ms: 0, events: [],
-                              drawn0: null, view_same: true}};
-  const labText = {LAB_EPOCH_TEXT_JS};
-  const v = window.__nnpLive;
-  let el = null, text;
-  if (kind === 'live') {{ el = document.querySelector('.nnp-epoch'); text = () => el.textContent; }}
-  else text = labText;
-  let last = text();
-  const seen = () => {{
-    const t = text();
-    if (t !== null && t !== last) {{ last = t; B.frames.push([performance.now(), t]); }}
-  }};
-  const opts = {{childList: true, characterData: true, subtree: true}};
-  new MutationObserver(seen).observe(el || document.body, opts);
-  new PerformanceObserver((list) => {{
+# tasks, the rAF loop's time and a copy of the view's event log (it keeps 200).
+INSTALL_JS = """(sel) => {
+  const B = window.__bench = {frames: [], click: null, longtasks: [], raf_ms: 0, events: [],
+                              drawn0: null, view_same: true};
+  const v = window.__nnpLive, el = document.querySelector('.nnp-epoch');
+  let last = el.textContent;
+  new MutationObserver(() => {
+    const t = el.textContent;
+    if (t !== last) { last = t; B.frames.push([performance.now(), t]); }
+  }).observe(el, {childList: true, characterData: true, subtree: true});
+  new PerformanceObserver((list) => {
     for (const e of list.getEntries()) B.longtasks.push([e.startTime, e.duration]);
-  }}).observe({{type: 'longtask', buffered: true}});
-  document.addEventListener('click', (e) => {{
-    if (B.click === null && e.target instanceof Element && e.target.closest(sel)) {{
+  }).observe({type: 'longtask', buffered: true});
+  document.addEventListener('click', (e) => {
+    if (B.click === null && e.target instanceof Element && e.target.closest(sel)) {
       B.click = performance.now();
-      if (v) B.drawn0 = v.drawn;
-    }}
-  }}, true);
-  if (kind === 'live' && v) {{
-    window.__benchView = v;
-    const loop = v.loop;  // bound; it reschedules itself through v.loop, i.e. this wrapper
-    v.loop = (now) => {{
-      const t0 = performance.now();
-      try {{ loop(now); }} finally {{ if (B.click !== null) B.raf_ms += performance.now() - t0; }}
-    }};
-    v.events.push = function (...items) {{
-      for (const x of items) B.events.push(x);
-      return Array.prototype.push.apply(this, items);
-    }};
-  }}
-}}"""
+      B.drawn0 = v.drawn;
+    }
+  }, true);
+  window.__benchView = v;
+  const loop = v.loop;  // bound; it reschedules itself through v.loop, i.e. this wrapper
+  v.loop = (now) => {
+    const t0 = performance.now();
+    try { loop(now); } finally { if (B.click !== null) B.raf_ms += performance.now() - t0; }
+  };
+  v.events.push = function (...items) {
+    for (const x of items) B.events.push(x);
+    return Array.prototype.push.apply(this, items);
+  };
+}"""
+# After the window, while still playing: the first keydown starts a 10 ms poll of the URL's
+# learning_rate; the first click on Pause starts a 10 ms poll of the button's label.
+INTERACT_JS = """(sel) => {
+  const I = window.__benchI = {lr0: new URLSearchParams(location.search).get('learning_rate'),
+                               lr1: null, key: null, url_at: null, pause: null, play_at: null};
+  document.addEventListener('keydown', (e) => {
+    if (I.key !== null) return;
+    I.key = performance.now();
+    const id = setInterval(() => {
+      const lr = new URLSearchParams(location.search).get('learning_rate');
+      if (lr !== I.lr0) { I.url_at = performance.now(); I.lr1 = lr; clearInterval(id); }
+    }, 10);
+  }, true);
+  document.addEventListener('click', (e) => {
+    if (I.pause !== null || !(e.target instanceof Element) || !e.target.closest(sel)) return;
+    I.pause = performance.now();
+    const id = setInterval(() => {
+      const b = document.querySelector(sel);
+      if (b && b.innerText.trim().endsWith('Play')) { I.play_at = performance.now(); clearInterval(id); }
+    }, 10);
+  }, true);
+}"""
 POLL_JS = """(sel) => {
   const b = document.querySelector(sel);
   return [performance.now(), b ? b.innerText.trim() : ''];
@@ -191,7 +214,9 @@ POLL_JS = """(sel) => {
 COLLECT_JS = """() => {
   const B = window.__bench, v = window.__nnpLive;
   const out = Object.assign({}, B, {now: performance.now(), exceptions: window.__stExceptions || []});
-  if (v) { out.drawn1 = v.drawn; out.view_same = v === window.__benchView || !window.__benchView; }
+  out.drawn1 = v.drawn;
+  out.view_same = v === window.__benchView;
+  out.contenders = v.race ? v.scene.planes.titles : null;
   return out;
 }"""
 
@@ -271,7 +296,7 @@ def open_page(browser, url: str, sc: Scenario):
     page.on("pageerror", lambda e: console.append(f"pageerror: {str(e)[:300]}"))
     t = time.monotonic()
     page.goto(url, wait_until="commit", timeout=LOAD_MS)
-    page.wait_for_function(LIVE_READY_JS if sc.kind == "live" else LAB_READY_JS, arg=sc.play, timeout=LOAD_MS)
+    page.wait_for_function(LIVE_READY_JS, arg=[sc.play, sc.contenders], timeout=LOAD_MS)
     return ctx, page, console, time.monotonic() - t
 
 
@@ -281,7 +306,7 @@ def warm_up(browser, base: str, sc: Scenario, seconds: float) -> float:
     t = time.monotonic()
     ctx, page, _, _ = open_page(browser, base + sc.path, sc)
     try:
-        page.evaluate(INSTALL_JS, [sc.play, sc.kind])
+        page.evaluate(INSTALL_JS, sc.play)
         page.locator(sc.play).click()
         page.wait_for_function("() => window.__bench.frames.length >= 1", timeout=LOAD_MS)
         page.wait_for_timeout(seconds * 1000)
@@ -304,7 +329,7 @@ def measure(browser, base: str, sc: Scenario, seconds: float, server_pid: int) -
             "Network.webSocketFrameSent",
             lambda p: ws["out"].append((p["timestamp"], ws_bytes(p["response"]))),
         )
-        page.evaluate(INSTALL_JS, [sc.play, sc.kind])
+        page.evaluate(INSTALL_JS, sc.play)
         page.evaluate("() => 0")  # lets Playwright hand over the CDP events so far
         sent_before = len(ws["out"])
         cpu0, mach0 = cpu_seconds(server_pid), machine_cpu()
@@ -321,14 +346,54 @@ def measure(browser, base: str, sc: Scenario, seconds: float, server_pid: int) -
                 break
         cpu1, mach1 = cpu_seconds(server_pid), machine_cpu()
         b = page.evaluate(COLLECT_JS)
+        n_console = len(console)  # the window's console errors; the interactions' are kept apart
+        interaction = interact(page, sc) if sc.interact and stopped_at is None else None
     finally:
         ctx.close()
-    run = summarise(sc, b, click, seconds, stopped_at, ws, sent_before, cpu1 - cpu0, load_s, console)
+    window_console = console[:n_console]
+    run = summarise(sc, b, click, seconds, stopped_at, ws, sent_before, cpu1 - cpu0, load_s, window_console)
+    if interaction is not None:
+        interaction["console_errors_after_window"] = console[n_console:][:10]
+        run.update(interaction)
     # Everything on the machine (this server, chromium, and whatever else runs): a busy machine
     # explains low figures better than the page does.
     busy, total = mach1[0] - mach0[0], mach1[1] - mach0[1]
     run["machine_cpu_busy"] = round(busy / total, 2) if total else None
     return run
+
+
+def interact(page, sc: Scenario) -> dict:
+    """After the window, still playing: a keyboard change of the learning rate, then Pause."""
+    out = {"lr_change_s": None, "pause_s": None, "frames_after_pause": None, "interaction_notes": []}
+    page.evaluate(INTERACT_JS, sc.play)
+    page.locator(LR_INPUT).first.focus()
+    page.keyboard.press("ArrowRight")
+    try:
+        page.wait_for_function("() => window.__benchI.url_at !== null", timeout=15_000, polling=50)
+    except Exception:  # noqa: BLE001 - Playwright's TimeoutError; reported, not raised
+        out["interaction_notes"].append("the URL never showed a new learning_rate within 15 s")
+    # Let the rerun settle and the playback resume before pausing.
+    page.wait_for_timeout(1000)
+    if not page.evaluate(POLL_JS, sc.play)[1].endswith("Pause"):
+        out["interaction_notes"].append("not playing after the learning-rate change; Pause not measured")
+    else:
+        page.locator(sc.play).click()
+        try:
+            page.wait_for_function("() => window.__benchI.play_at !== null", timeout=15_000, polling=50)
+        except Exception:  # noqa: BLE001
+            out["interaction_notes"].append("the button did not read Play within 15 s of the Pause click")
+        page.wait_for_timeout(1500)  # anything drawn late (the server's final state) is counted
+    i = page.evaluate("() => Object.assign({}, window.__benchI, {frames: window.__bench.frames})")
+    if i["url_at"] is not None:
+        out["lr_change_s"] = round((i["url_at"] - i["key"]) / 1000, 3)
+        out["lr_from"], out["lr_to"] = i["lr0"], i["lr1"]
+    if i["pause"] is not None:
+        if i["play_at"] is not None:
+            out["pause_s"] = round((i["play_at"] - i["pause"]) / 1000, 3)
+        after = [(t, text) for t, text in i["frames"] if t > i["pause"]]
+        out["frames_after_pause"] = len(after)
+        out["epochs_after_pause"] = [text for _, text in after][:5]
+    return out
 
 
 def summarise(sc, b, click, seconds, stopped_at, ws, sent_before, cpu_s, load_s, console) -> dict:
@@ -357,14 +422,15 @@ def summarise(sc, b, click, seconds, stopped_at, ws, sent_before, cpu_s, load_s,
     busy = sum(max(0.0, min(s + d, end) - max(s, click)) for s, d in b["longtasks"])
     out["main_thread_busy"] = round(busy / (end - click), 3) if end > click else None
     out["long_tasks"] = sum(1 for s, d in b["longtasks"] if s + d > click and s < end)
-    if sc.kind == "live":
-        out["raf_busy"] = round(b["raf_ms"] / (end - click), 3) if end > click else None
-        if b.get("drawn1") is not None and b.get("drawn0") is not None:
-            out["drawn_by_view"] = b["drawn1"] - b["drawn0"]
-        out["view_remounted"] = not b.get("view_same", True)
-        events = [e for e in b["events"] if click < e[1] <= end]
-        out.update(event_stats(events, span_s))
-        out["events"] = [[e[0], round((e[1] - click) / 1000, 3), *e[2:]] for e in events[:400]]
+    out["raf_busy"] = round(b["raf_ms"] / (end - click), 3) if end > click else None
+    if b.get("drawn1") is not None and b.get("drawn0") is not None:
+        out["drawn_by_view"] = b["drawn1"] - b["drawn0"]
+    out["view_remounted"] = not b.get("view_same", True)
+    if b.get("contenders") is not None:
+        out["contenders"] = b["contenders"]
+    events = [e for e in b["events"] if click < e[1] <= end]
+    out.update(event_stats(events, span_s))
+    out["events"] = [[e[0], round((e[1] - click) / 1000, 3), *e[2:]] for e in events[:400]]
     # Websocket traffic: the window starts at the first message the page sent after the click.
     out_frames = ws["out"][sent_before:]
     if out_frames:
@@ -399,7 +465,7 @@ def event_stats(events: list, span_s: float) -> dict:
         "pull_rtt_ms_median": round(statistics.median(rtt)) if rtt else None,
         "pull_rtt_ms_max": max(rtt) if rtt else None,
         "batch_gap_ms_max": max(gaps) if gaps else None,
-        "starved_batches": sum(1 for e in batches if e[4] == 0),
+        "starved_batches": sum(1 for e in batches[1:] if e[4] == 0),  # the first one finds none queued
     }
 
 
@@ -434,13 +500,22 @@ def table(result: dict) -> str:
                 f"  {m:<24}" + "".join(f"{agg[k]:>10.4g}" for k in ("median", "min", "max")) + f"   {mark}"
             )
         for i, r in enumerate(res["runs"]):
+            if r.get("longest_freeze_s") is not None:
+                lines.append(
+                    f"  run {i + 1}: longest freeze {r['longest_freeze_s']} s, {r['longest_freeze_at_s']} s"
+                    f" after the click, starved batches {r.get('starved_batches')}/{r.get('batches')}"
+                )
             if r.get("stopped_early"):
                 lines.append(
                     f"  run {i + 1}: stopped by itself at epoch {r['last_epoch']:,} after {r['window_s']} s"
                 )
             if r.get("view_remounted"):
                 lines.append(f"  run {i + 1}: the live view was remounted during the window")
-        for what in ("exceptions", "console_errors"):
+            for note in r.get("interaction_notes", []):
+                lines.append(f"  run {i + 1}: {note}")
+        names = {tuple(r["contenders"]) for r in res["runs"] if r.get("contenders")}
+        lines += [f"  contenders ({len(c)}): {', '.join(c)}" for c in sorted(names)]
+        for what in ("exceptions", "console_errors", "console_errors_after_window"):
             seen = sorted({x for r in res["runs"] for x in r.get(what, [])})
             lines += [f"  {what.replace('_', ' ')}: {x}" for x in seen]
     return "\n".join(lines)
