@@ -9,6 +9,7 @@ from playground import backprop_ui as bu
 from playground.activations import ACTIVATIONS
 from playground.backprop import MAX_REPEAT, repeat
 from playground.figures import PLOTLY_CONFIG
+from playground.live import channel, shapes
 from playground.optimizers import OPTIMIZERS
 
 if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
@@ -19,6 +20,7 @@ if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
 
 st.set_page_config(page_title="Backprop · Neural Network Playground", layout="wide")
 K = "bp."  # every session_state key of this page starts with it
+AUTOPLAY_MS = 1500  # how long autoplay shows each sub-step
 ss = st.session_state
 DEFAULTS = {"source": bu.SOURCES[0], "shape": "2", "activation": "sigmoid", "loss_output": "mse · sigmoid",
             "optimizer": "sgd", "learning_rate": 0.5, "index": 0, "playing": False, "ver": 0, "point": 0,
@@ -122,8 +124,16 @@ st.columns([1, 5])[0].button("Pause" if playing else "Autoplay", key=K + "play",
                              width="stretch", icon=":material/pause:" if playing else ":material/play_arrow:")
 
 
-@st.fragment(run_every=1.5 if playing else None)
+@st.cache_resource
+def live_component():
+    """The live view's browser code (the Playground's too), registered once per server."""
+    return st.components.v2.component(**channel.component_files())
+
+
+@st.fragment
 def walk():
+    """One sub-step. While autoplaying, the diagram's view asks for the next one (a pull) once
+    it has shown this one for 1.5 s, and each run of this fragment is the next sub-step."""
     if ss[K + "playing"]:
         if ss[K + "index"] >= len(steps) - 1:
             ss[K + "playing"] = False
@@ -142,9 +152,15 @@ def walk():
     top[3].markdown(f"**Sub-step {i + 1} of {len(steps)}**")
     left, right = st.columns([1.7, 1])
     with left:
-        st.markdown(f"**{step.title}**")
         fig = bf.trace_figure(trace, steps, i)
-        st.plotly_chart(fig, key=K + "net", width="stretch", config=PLOTLY_CONFIG)
+        ss[K + "seq"] = ss.get(K + "seq", 0) + 1
+        frame = {"epoch": i + 1, "label": step.title, "shapes": shapes.from_figure(fig), "points": {}}
+        asked = bool((ss.get(K + "net") or {}).get("need"))
+        data = channel.payload(ss[K + "seq"], ss[K + "playing"], shapes.scene(fig.layout.height, "bp"),
+                               [frame], sent=ss.setdefault(K + "sent", {}), asked=asked,
+                               pause_on=".st-key-bp-play button")  # fmt: skip
+        data["hold_ms"] = AUTOPLAY_MS
+        live_component()(data=data, key=K + "net", on_pull_change=lambda: None, on_need_change=lambda: None)
         st.caption(bf.LEGEND)
         st.caption("In symbols")
         st.latex(step.symbolic)

@@ -1,5 +1,6 @@
 """The Backprop page in a real browser: the walk reaches a backward-pass sub-step, KaTeX draws
-its formulas, no Streamlit exception appears; saves the README screenshot docs/backprop.png.
+its formulas, the diagram's live view shows the numbers, autoplay walks on the view's clock and
+Pause stops it; no Streamlit exception appears; saves the README screenshot docs/backprop.png.
 
 Reuses the Streamlit server and headless chromium fixtures of tests/test_browser.py (skips
 without chromium unless PLAYGROUND_REQUIRE_BROWSER=1).
@@ -28,6 +29,10 @@ SCREENSHOT = ROOT / "docs" / "backprop.png"
 STEP_JS = (
     """() => { const m = /Sub-step (\\d+) of (\\d+)/.exec(document.body.innerText); return m ? +m[1] : 0; }"""
 )
+# Every text the diagram's view (a canvas) was sent for the sub-step it shows.
+DIAGRAM_TEXT_JS = """() => { const v = window.__nnpLive, f = v && v.current;
+  if (!f || !f.shapes) return '';
+  return f.shapes.items.filter(i => i.k === 'text').flatMap(i => i.lines.map(l => l[0])).join(' | '); }"""
 KATEX_JS = """() => Array.from(document.querySelectorAll('.katex-display .katex-html'))
   .filter(e => e.getBoundingClientRect().width > 50).length"""
 
@@ -46,7 +51,7 @@ def test_backprop_walk_draws_formulas(new_page, server):  # noqa: F811
     wait_js(
         page,
         f"""() => ({KATEX_JS})() >= 2 && Array.from(document.querySelectorAll('.katex-display'))
-          .some(e => e.innerText.includes('0.2413=0.0088')) && document.body.innerText.includes('δ = 0.0088')
+          .some(e => e.innerText.includes('0.2413=0.0088')) && ({DIAGRAM_TEXT_JS})().includes('δ = 0.0088')
           && document.body.innerText.includes('Backward: layer 1, neuron 1')""",
     )
     no_exception(page)
@@ -102,6 +107,8 @@ def test_autoplay_walks_and_pause_stops(new_page, server):  # noqa: F811
     page = new_page()
     page.goto(f"{server.url}/Backprop", wait_until="commit", timeout=LOAD_MS)
     wait_js(page, f"() => ({STEP_JS})() === 1", timeout=LOAD_MS)
+    wait_js(page, "() => !!window.__nnpLive && !!window.__nnpLive.current")  # the diagram's view is drawn
+    view = page.evaluate("() => { window.__view = window.__nnpLive; return window.__nnpLive.drawn; }")
     play = page.locator(".st-key-bp-play button")
     play.click()
     wait_js(page, "() => document.querySelector('.st-key-bp-play button').innerText.includes('Pause')")
@@ -111,4 +118,7 @@ def test_autoplay_walks_and_pause_stops(new_page, server):  # noqa: F811
     stopped = page.evaluate(STEP_JS)
     time.sleep(4)
     assert page.evaluate(STEP_JS) == stopped, "the walk went on after Pause"
+    # The diagram's view was mounted once and drawn again for each sub-step.
+    same, drawn = page.evaluate("() => [window.__view === window.__nnpLive, window.__nnpLive.drawn]")
+    assert same and drawn >= view + 3, (same, view, drawn)
     no_exception(page)

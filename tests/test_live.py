@@ -279,3 +279,33 @@ def test_contender_colours_are_readable_in_both_themes(background):
     from playground.live import race_view
 
     assert all(contrast(c, background) >= 3 for c in race_view.COLORS), background
+
+
+def test_a_plotly_diagram_becomes_drawing_primitives():
+    """The Backprop diagram (a Plotly figure) as the shapes the live view draws."""
+    from playground import backprop as bp
+    from playground import backprop_figures as bf
+    from playground import backprop_steps as bs
+    from playground.live import shapes
+
+    t = bp.trace(bp.PRESET_CONFIG, bp.preset_layers(), bp.PRESET_X, bp.PRESET_Y)  # Mazur's example
+    steps = bs.substeps(t)
+    i = next(k for k, s in enumerate(steps) if s.phase == "backward" and s.layer == 1)  # a hidden delta
+    fig = bf.trace_figure(t, steps, i)
+    out = shapes.from_figure(fig)
+    assert out["range"] == [*fig.layout.xaxis.range, *fig.layout.yaxis.range]
+    paths = [it for it in out["items"] if it["k"] == "path"]
+    lines = [tr for tr in fig.data if "lines" in tr.mode]
+    assert len(paths) == len(lines)
+    for p, tr in zip(paths, lines):  # the same points, gaps (None) kept as gaps
+        want = [None if v is None else round(float(v), 5) for pair in zip(tr.x, tr.y) for v in pair]
+        assert p["xy"] == want and p["color"] == tr.line.color
+    texts = [it for it in out["items"] if it["k"] == "text"]
+    assert len(texts) == len(fig.layout.annotations)
+    delta = [ln for it in texts for ln in it["lines"] if ln[0].startswith("δ = ")]
+    assert ["δ = 0.1385", bf.FOCUS, False] in delta  # coloured as the figure's <span> says
+    assert any(ln == ["E = 0.2984", None, True] for it in texts for ln in it["lines"])  # <b>: bold
+    (nodes,) = [it for it in out["items"] if it["k"] == "dots" and it["text"]]
+    assert nodes["text"] == ["x1", "x2", "1", "2", "1", "2"]
+    (focus,) = [it for it in out["items"] if it["k"] == "dots" and not it["text"]]
+    assert focus["stroke"] == [bf.FOCUS]

@@ -66,6 +66,7 @@ class LiveView {
         <div class="nnp-side"><canvas class="nnp-plane"></canvas><canvas class="nnp-curve"></canvas></div>
       </div>
       <div class="nnp-race" hidden><canvas class="nnp-race-curve"></canvas><div class="nnp-planes"></div></div>
+      <div class="nnp-shapes" hidden><canvas class="nnp-shapes-canvas"></canvas></div>
       <div class="nnp-tip" hidden></div>`;
     root.appendChild(this.el);
     this.q = (s) => this.el.querySelector(s);
@@ -117,6 +118,7 @@ class LiveView {
     if (data.curve) this.curve = JSON.parse(JSON.stringify(data.curve));
     const frames = data.frames || [];
     this.playing = !!data.playing;
+    this.holdMs = data.hold_ms || 0;
     if (!this.playing) {
       // Paused or stepped: show the server's state now, nothing queued.
       for (const f of this.queue) this.addPoints(f);
@@ -152,6 +154,15 @@ class LiveView {
   maybePull() {
     if (!this.playing || !this.trigger) return;
     const now = performance.now();
+    if (this.holdMs) {
+      // A fixed pace (a walk-through): the next state once this one has been shown long enough.
+      if (!this.pending && !this.queue.length && now - (this.shownAt || 0) >= this.holdMs) {
+        this.pending = true; this.pulledAt = now;
+        const seq = this.lastSeq;
+        setTimeout(() => this.trigger("pull", seq), 0);
+      }
+      return;
+    }
     const stale = this.pending && now - this.pulledAt > 4000;  // a lost round trip: ask again
     if ((!this.pending && this.queue.length <= 2 * this.batchSize) || stale) {
       this.pending = true; this.pulledAt = now;
@@ -172,6 +183,7 @@ class LiveView {
 
   loop(now) {
     requestAnimationFrame(this.loop);
+    if (this.holdMs) this.maybePull();
     if (!this.queue.length || now < this.nextDue) return;
     // Far behind (a slow tab): keep every loss point, draw only the newest frames.
     while (this.queue.length > 3 * this.batchSize) this.addPoints(this.queue.shift());
@@ -198,6 +210,7 @@ class LiveView {
   show(f, addPoints) {
     if (addPoints) this.addPoints(f);
     this.current = f;
+    this.shownAt = performance.now();
     if (f.weights) this.detail = f;
     this.drawn++;
     const t = performance.now();
@@ -211,9 +224,12 @@ class LiveView {
     this.scene = scene; this.sceneId = scene.id; this.layout = null; this.pointsLayer = null;
     this.palettes = scene.palettes.map((p) => p.map(hexRgb));
     this.race = scene.kind === "race";
-    this.q(".nnp-row").hidden = this.race;
+    this.shapes = scene.kind === "shapes";
+    this.q(".nnp-row").hidden = this.race || this.shapes;
     this.q(".nnp-race").hidden = !this.race;
+    this.q(".nnp-shapes").hidden = !this.shapes;
     if (this.race) return this.buildRace();
+    if (this.shapes) return;
     const net = scene.network, cells = net.cells, inputs = unb64(net.inputs);
     this.inputCanvases = net.columns[0].pal.map((pal, j) =>
       indexImage(document.createElement("canvas"), inputs, j * cells * cells, cells, cells, this.palettes[pal]));
@@ -258,6 +274,57 @@ class LiveView {
     this.drawStatus();
   }
 
+  // A diagram sent as primitives in data coordinates (playground/live/shapes.py).
+  drawShapes() {
+    const canvas = this.q(".nnp-shapes-canvas"), w = this.q(".nnp-shapes").clientWidth || 800;
+    const h = this.scene.height, f = this.current;
+    const ctx = setupCanvas(canvas, w, h);
+    this.drawStatus();
+    ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, w, h);  // the diagram's colours are for a light page
+    if (!f || !f.shapes) return;
+    const [x0, x1, y0, y1] = f.shapes.range;
+    const X = (x) => (x - x0) / (x1 - x0) * w, Y = (y) => h - (y - y0) / (y1 - y0) * h;
+    for (const it of f.shapes.items) {
+      if (it.k === "path") {
+        ctx.beginPath();
+        for (let i = 0; i + 1 < it.xy.length; i += 2) {
+          const x = it.xy[i], y = it.xy[i + 1];
+          if (x === null || y === null) continue;
+          const prevNull = i === 0 || it.xy[i - 2] === null;
+          if (prevNull) ctx.moveTo(X(x), Y(y)); else ctx.lineTo(X(x), Y(y));
+        }
+        ctx.globalAlpha = it.alpha; ctx.strokeStyle = it.color; ctx.lineWidth = it.width; ctx.stroke();
+        ctx.globalAlpha = 1;
+      } else if (it.k === "dots") {
+        for (let i = 0; 2 * i + 1 < it.xy.length; i++) {
+          const x = X(it.xy[2 * i]), y = Y(it.xy[2 * i + 1]), r = (it.size[i] || 8) / 2;
+          ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI);
+          if (it.fill[i]) { ctx.fillStyle = it.fill[i]; ctx.fill(); }
+          if (it.stroke[i]) { ctx.strokeStyle = it.stroke[i]; ctx.lineWidth = it.sw; ctx.stroke(); }
+          if (it.text && it.text[i]) {
+            ctx.fillStyle = "#333333"; ctx.font = `${it.textsize}px sans-serif`;
+            ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.fillText(it.text[i], x, y);
+          }
+        }
+      } else if (it.k === "text") {
+        const lh = it.size + 3, n = it.lines.length;
+        ctx.textBaseline = "middle";
+        const widths = it.lines.map(([t, , b]) => { ctx.font = `${b ? "bold " : ""}${it.size}px sans-serif`; return ctx.measureText(t).width; });
+        const bw = Math.max(...widths), bh = n * lh;
+        let left = X(it.x), top = Y(it.y);
+        left -= it.anchor[0] === "left" ? 0 : it.anchor[0] === "right" ? bw : bw / 2;
+        top -= it.anchor[1] === "top" ? 0 : it.anchor[1] === "bottom" ? bh : bh / 2;
+        if (it.bg) { ctx.fillStyle = it.bg; ctx.fillRect(left - 2, top, bw + 4, bh); }
+        it.lines.forEach(([t, c, b], i) => {
+          ctx.font = `${b ? "bold " : ""}${it.size}px sans-serif`;
+          ctx.fillStyle = c || it.color || "#333333"; ctx.textAlign = "left";
+          ctx.fillText(t, left, top + lh * i + lh / 2);
+        });
+      }
+    }
+    ctx.textBaseline = "alphabetic";
+  }
+
   buildHead() {
     const head = this.q(".nnp-net-head");
     head.innerHTML = "";
@@ -297,6 +364,7 @@ class LiveView {
   redraw() {
     if (!this.scene) return;
     if (this.race) return this.drawRace();
+    if (this.shapes) return this.drawShapes();
     const s = (this.layout = this.layout || this.sizes());
     this.drawNet(s);
     this.drawPlaneOn(this.planeCanvas, this.planeGeom(s), this.scene.plane, this.current && this.current.plane, true);
@@ -307,7 +375,7 @@ class LiveView {
 
   drawStatus() {
     const f = this.current;
-    const label = "Epoch " + (f ? f.epoch : 0).toLocaleString("en-US");
+    const label = f && f.label ? f.label : "Epoch " + (f ? f.epoch : 0).toLocaleString("en-US");
     const el = this.q(".nnp-epoch");
     if (el.textContent !== label) el.textContent = label;  // one DOM change per new state
     const m = (f && f.metrics) || {};
