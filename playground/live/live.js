@@ -117,6 +117,7 @@ class LiveView {
     if (this.events.length > 200) this.events.shift();
     if (data.curve) this.curve = JSON.parse(JSON.stringify(data.curve));
     const frames = data.frames || [];
+    if (frames.length) this.q(".nnp-rate").textContent = "";
     this.playing = !!data.playing;
     this.holdMs = data.hold_ms || 0;
     if (!this.playing) {
@@ -143,10 +144,14 @@ class LiveView {
   bindPause(selector) {
     this.pauseBound = true;
     document.addEventListener("click", (e) => {
-      if (this.playing && e.target instanceof Element && e.target.closest(selector)) {
+      if (!(e.target instanceof Element) || !e.target.closest(selector)) return;
+      if (this.playing) {
         this.playing = false; this.pending = false;
         for (const f of this.queue) this.addPoints(f);
         this.queue = [];
+      } else if (!this.holdMs) {
+        // Play: say so until the first frame arrives (a first run compiles the training step).
+        this.q(".nnp-rate").textContent = "starting… (the first run of a network compiles its training step)";
       }
     }, true);
   }
