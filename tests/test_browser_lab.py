@@ -94,6 +94,10 @@ def test_race_plays_live_draws_curves_and_pauses(new_page, server):  # noqa: F81
     page.screenshot(path=str(SCREENSHOT))  # the README's picture: 1280x720, racing
     page.locator(PLAY).click()
     wait_label(page, "Play")
+    # The playback stops at the click; then the server's final state is drawn (one more frame,
+    # with the results table under it); after that nothing moves.
+    page.locator('[data-testid="stDataFrame"]').first.wait_for()
+    time.sleep(1)
     paused = epoch(page)
     time.sleep(2)
     assert epoch(page) == paused, "the race went on after Pause"
