@@ -96,7 +96,8 @@ def test_race_plays_live_draws_curves_and_pauses(new_page, server):  # noqa: F81
     wait_label(page, "Play")
     # The playback stops at the click; then the server's final state is drawn (one more frame,
     # with the results table under it); after that nothing moves.
-    page.locator('[data-testid="stDataFrame"]').first.wait_for()
+    wait_js(page, "() => Array.from(document.querySelectorAll('[data-testid=\"stDataFrame\"]'))"
+                  ".some(t => t.offsetHeight > 0)")  # fmt: skip
     time.sleep(1)
     paused = epoch(page)
     time.sleep(2)
