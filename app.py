@@ -3,7 +3,7 @@
 import streamlit as st
 from PIL import Image
 
-from playground import ui
+from playground.live import ui
 
 
 def home():

@@ -5,11 +5,10 @@ import json
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from playground import figures, ui
-from playground.config import ConfigError, from_dict
-from playground.datasets import DATASETS, DataError
-from playground.live import channel, stream, view
-from playground.session import Session
+from playground.core.config import ConfigError, from_dict
+from playground.data.points import DATASETS, DataError
+from playground.live import channel, figures, stream, ui, view
+from playground.live.session import Session
 
 if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
     # A fresh server's first visit came straight here before app.py ever ran: Streamlit fell

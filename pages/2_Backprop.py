@@ -3,14 +3,14 @@
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from playground import backprop_figures as bf
-from playground import backprop_steps as bs
-from playground import backprop_ui as bu
-from playground.activations import ACTIVATIONS
-from playground.backprop import MAX_REPEAT, repeat
-from playground.figures import PLOTLY_CONFIG
+from playground.backprop import figures as bf
+from playground.backprop import steps as bs
+from playground.backprop import ui as bu
+from playground.backprop.trace import MAX_REPEAT, repeat
+from playground.core.activations import ACTIVATIONS
+from playground.core.optimizers import OPTIMIZERS
 from playground.live import channel, shapes
-from playground.optimizers import OPTIMIZERS
+from playground.live.figures import PLOTLY_CONFIG
 
 if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
     # A fresh server's first visit came straight here before app.py ever ran: Streamlit fell

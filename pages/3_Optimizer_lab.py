@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from playground import figures, landscape, race
-from playground import race_figures as rf
-from playground.config import CHOICES, Config
-from playground.live import channel, race_view, stream
+from playground.core.config import CHOICES, Config
+from playground.lab import figures as rf
+from playground.lab import landscape, race, race_view
+from playground.live import channel, figures, stream
 
 if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
     # A fresh server's first visit came straight here before app.py ever ran: Streamlit fell

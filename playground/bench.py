@@ -17,8 +17,9 @@ import time
 import jax
 import numpy as np
 
-from playground import engine, grid
-from playground.config import Config
+from playground.core import engine
+from playground.core.config import Config
+from playground.live import grid
 
 DEFAULT = Config()  # circle, 250 training points, 2-4-2-1 tanh, batch 10
 DEEP = Config(
@@ -57,7 +58,7 @@ def numpy_epochs_per_s(config: Config, epochs: int) -> float:
     task = engine.make_task(config)
     x, y = np.asarray(task.x_train, np.float64), np.asarray(task.y_train, np.float64)
     xt, yt = np.asarray(task.x_test, np.float64), np.asarray(task.y_test, np.float64)
-    from playground.models import params_to_layers
+    from playground.core.models import params_to_layers
 
     layers = [
         (lay["kernel"].astype(np.float64), lay["bias"].astype(np.float64))
@@ -193,7 +194,7 @@ def race(config: Config, k: int, reps: int) -> dict:
 def lab_race(config: Config, reps: int) -> dict:
     """The Optimizer lab's race of 8 (SGD and Adam at 4 learning rates each: 2 compiled groups
     of 4) against one contender alone and against the 8 trained one after another."""
-    from playground import race as lab
+    from playground.lab import race as lab
 
     rates = {"sgd": (0.01, 0.03, 0.1, 0.3), "adam": (0.001, 0.003, 0.01, 0.03)}
     contenders = [

@@ -8,8 +8,8 @@ import sys
 
 import numpy as np
 
-from playground.config import Config, ConfigError, from_dict, from_json, set_items
-from playground.datasets import DataError
+from playground.core.config import Config, ConfigError, from_dict, from_json, set_items
+from playground.data.points import DataError
 
 
 class CliError(Exception):
@@ -43,7 +43,7 @@ def load_params_json(path: str) -> list:
 
 def export(task, state, history, stop_reason) -> dict:
     """The documented `--out` object: config, data, params, history, stop_reason."""
-    from playground import models
+    from playground.core import models
 
     def rows(a):
         return np.asarray(a, dtype=float).tolist()
@@ -101,7 +101,7 @@ def summary(state, history, stop_reason) -> str:
 
 
 def cmd_train(args) -> int:
-    from playground import engine, models
+    from playground.core import engine, models
 
     if args.epochs < 0 or args.epochs > 1_000_000:
         raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
@@ -145,7 +145,7 @@ def _floats(text: str, flag: str) -> list[float]:
 
 
 def cmd_trace(args) -> int:
-    from playground import backprop
+    from playground.backprop import trace as backprop
 
     config = load_config(args)
     layers = load_params_json(args.params_in)

@@ -13,15 +13,16 @@ import optax
 import pytest
 from jax.flatten_util import ravel_pytree
 
-from playground import backprop as bp
-from playground import backprop_figures as bf
-from playground import backprop_steps as bs
-from playground import cli, engine, models
-from playground.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from playground.config import Config
-from playground.datasets import Data
-from playground.losses import LOSSES
-from playground.optimizers import OPTIMIZERS
+from playground import cli
+from playground.backprop import figures as bf
+from playground.backprop import steps as bs
+from playground.backprop import trace as bp
+from playground.core import engine, models
+from playground.core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from playground.core.config import Config
+from playground.core.losses import LOSSES
+from playground.core.optimizers import OPTIMIZERS
+from playground.data.points import Data
 
 ACTS = list(ACTIVATIONS)
 LOSS_OUTPUTS = [(loss, out) for loss, spec in LOSSES.items() for out in spec.outputs]
@@ -196,7 +197,7 @@ def test_multi_output_update_equals_engine_objective_and_optax():
     reg = {k: jnp.float32(v) for k, v in {"l1": 0.0, "l2": 0.01}.items()}
     xs, ys = jnp.asarray(x[None], jnp.float32), jnp.asarray(y[None], jnp.float32)
     grads = jax.grad(lambda p: engine.objective(arch, graphdef, p, reg, xs, ys))(params)
-    from playground.optimizers import make_optimizer
+    from playground.core.optimizers import make_optimizer
 
     opt = make_optimizer(config)
     updates, _ = opt.update(grads, opt.init(params), params)

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import backprop as bp
-from playground import backprop_figures as bf
-from playground import backprop_steps as bs
-from playground import backprop_ui as bu
+from playground.backprop import figures as bf
+from playground.backprop import steps as bs
+from playground.backprop import trace as bp
+from playground.backprop import ui as bu
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

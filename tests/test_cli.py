@@ -8,8 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from playground import cli, engine, models
-from playground.config import Config
+from playground import cli
+from playground.core import engine, models
+from playground.core.config import Config
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

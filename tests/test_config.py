@@ -1,4 +1,4 @@
-"""Tests for playground.config: defaults, round trips, strict and lenient parsing."""
+"""Tests for playground.core.config: defaults, round trips, strict and lenient parsing."""
 
 import dataclasses
 import json
@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playground import config as cfg
-from playground import engine
-from playground.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from playground.config import Config, ConfigError, from_dict, from_json, from_query, set_items
-from playground.datasets import DATASETS, FEATURES
-from playground.losses import LOSSES
-from playground.models import INITS
-from playground.optimizers import OPTIMIZERS
+from playground.core import config as cfg
+from playground.core import engine
+from playground.core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from playground.core.config import Config, ConfigError, from_dict, from_json, from_query, set_items
+from playground.core.losses import LOSSES
+from playground.core.models import INITS
+from playground.core.optimizers import OPTIMIZERS
+from playground.data.points import DATASETS, FEATURES
 
 FIELDS = [f.name for f in dataclasses.fields(Config)]
 DEFAULT = Config()

@@ -1,4 +1,4 @@
-"""Tests for playground.datasets: generators, split, feature map and CSV upload."""
+"""Tests for playground.data.points: generators, split, feature map and CSV upload."""
 
 import math
 import subprocess
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playground import datasets as ds
+from playground.data import points as ds
 
 NAMES = list(ds.DATASETS)
 CLASSIFIERS = [name for name in NAMES if ds.DATASETS[name].task == ds.CLASSIFICATION]
@@ -25,7 +25,7 @@ def test_registries_are_in_the_documented_order():
 
 
 def test_module_does_not_import_jax():
-    code = "import sys, playground.datasets; print('jax' in sys.modules)"
+    code = "import sys, playground.data.points; print('jax' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

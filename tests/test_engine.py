@@ -1,4 +1,4 @@
-"""Tests for playground.engine: training, gradients and optimizer steps checked
+"""Tests for playground.core.engine: training, gradients and optimizer steps checked
 against independent computations (finite differences, a hand-written NumPy
 backprop), determinism, recompiles, divergence, early stopping and vmap.
 
@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from jax.flatten_util import ravel_pytree
 
-from playground import engine, models
-from playground.activations import ACTIVATIONS
-from playground.config import Config
-from playground.losses import LOSSES
-from playground.models import INITS
-from playground.optimizers import OPTIMIZERS
+from playground.core import engine, models
+from playground.core.activations import ACTIVATIONS
+from playground.core.config import Config
+from playground.core.losses import LOSSES
+from playground.core.models import INITS
+from playground.core.optimizers import OPTIMIZERS
 
 CHUNK = 16
 BASE = Config(n_samples=80, hidden=(4, 3), learning_rate=0.1)

@@ -1,4 +1,4 @@
-"""Tests for playground.figures: every figure's numbers read back from fig.data and
+"""Tests for playground.live.figures: every figure's numbers read back from fig.data and
 compared with the arrays they were built from (grid, parameters, history, data)."""
 
 import functools
@@ -7,10 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from playground import engine, figures, models
-from playground.config import Config
-from playground.datasets import FEATURES
-from playground.grid import evaluate_grid
+from playground.core import engine, models
+from playground.core.config import Config
+from playground.data.points import FEATURES
+from playground.live import figures
+from playground.live.grid import evaluate_grid
 from tests.test_raster import STOPS, decode, plotly_rgb
 
 N = 20

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import landscape, race
-from playground.config import Config
-from playground.session import Session
+from playground.core.config import Config
+from playground.lab import landscape, race
+from playground.live.session import Session
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "3_Optimizer_lab.py")

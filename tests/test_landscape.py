@@ -6,8 +6,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from playground import engine, landscape, models, race, race_figures
-from playground.config import Config
+from playground.core import engine, models
+from playground.core.config import Config
+from playground.lab import figures as race_figures
+from playground.lab import landscape, race
 
 A = landscape.QUADRATIC_A
 QUAD = "ill-conditioned quadratic"

@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from playground import engine, figures, grid, models
-from playground.config import Config
-from playground.live import channel, frames, stream, view
-from playground.session import Session
+from playground.core import engine, models
+from playground.core.config import Config
+from playground.live import channel, figures, frames, grid, stream, view
+from playground.live.session import Session
 from tests.test_playground_page import DIVERGING
 
 
@@ -241,8 +241,7 @@ def test_code_and_scene_travel_only_when_the_browser_lacks_them():
 
 
 def test_race_frames_follow_every_contender():
-    from playground import race
-    from playground.live import race_view
+    from playground.lab import race, race_view
 
     base = race.neutral_base(Config(n_samples=60))
     r = race.Race(
@@ -276,16 +275,16 @@ def test_race_frames_follow_every_contender():
 
 @pytest.mark.parametrize("background", ["#ffffff", "#0e1117"])
 def test_contender_colours_are_readable_in_both_themes(background):
-    from playground.live import race_view
+    from playground.lab import race_view
 
     assert all(contrast(c, background) >= 3 for c in race_view.COLORS), background
 
 
 def test_a_plotly_diagram_becomes_drawing_primitives():
     """The Backprop diagram (a Plotly figure) as the shapes the live view draws."""
-    from playground import backprop as bp
-    from playground import backprop_figures as bf
-    from playground import backprop_steps as bs
+    from playground.backprop import figures as bf
+    from playground.backprop import steps as bs
+    from playground.backprop import trace as bp
     from playground.live import shapes
 
     t = bp.trace(bp.PRESET_CONFIG, bp.preset_layers(), bp.PRESET_X, bp.PRESET_Y)  # Mazur's example

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import ui
-from playground.config import Config
-from playground.datasets import DataError
-from playground.session import Session
+from playground.core.config import Config
+from playground.data.points import DataError
+from playground.live import ui
+from playground.live.session import Session
 
 PAGE = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "pages" / "1_Playground.py")
 

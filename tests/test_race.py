@@ -7,9 +7,10 @@ import jax
 import numpy as np
 import pytest
 
-from playground import engine, models, race
-from playground import race_figures as rf
-from playground.config import Config
+from playground.core import engine, models
+from playground.core.config import Config
+from playground.lab import figures as rf
+from playground.lab import race
 
 BASE = race.neutral_base(Config(noise=10, n_samples=200))
 EPOCHS = 12

@@ -1,4 +1,4 @@
-"""Tests for playground.raster: colours against Plotly's own colorscale sampling, PNGs
+"""Tests for playground.live.raster: colours against Plotly's own colorscale sampling, PNGs
 decoded by Pillow (an independent decoder)."""
 
 import base64
@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from plotly.colors import sample_colorscale
 
-from playground import raster
+from playground.live import raster
 
 STOPS = ["#f59322", "#e8eaeb", "#0877bd"]
 
@@ -26,7 +26,7 @@ def decode(uri_or_bytes):
     if isinstance(data, str):
         prefix = "data:image/png;base64,"
         assert data.startswith(prefix)
-        data = base64.b64decode(data[len(prefix):])
+        data = base64.b64decode(data[len(prefix) :])
     image = Image.open(io.BytesIO(data))
     assert image.format == "PNG" and image.mode == "RGB"
     return np.asarray(image)

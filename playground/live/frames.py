@@ -16,9 +16,10 @@ import json
 
 import numpy as np
 
-from playground import engine, figures
-from playground.losses import decision_threshold
-from playground.raster import colorize
+from playground.core import engine
+from playground.core.losses import decision_threshold
+from playground.live import figures
+from playground.live.raster import colorize
 
 LEVELS = 256  # palette entries: values are quantized to one byte
 EDGE_BINS = 6  # width classes of an edge; code = sign * 8 + bin (sign 1 = positive)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from playground import engine
+from playground.core import engine
 
 LADDER = tuple(2**i for i in range(11))  # epochs per frame: 1, 2, 4, ..., 1024
 _clock = time.perf_counter  # a seam for tests

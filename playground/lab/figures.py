@@ -1,6 +1,6 @@
 """Plotly builders for the Optimizer lab: test-function contours with trajectories and the
 network-loss slice; and the results table's text. (The race itself is drawn by the live
-view, playground/live/race_view.py.)
+view, playground/lab/race_view.py.)
 
 Pure functions of arrays returning `go.Figure`s (no Streamlit), in figures.py's style.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from playground import figures, race
+from playground.lab import race
+from playground.live import figures
 
 # One colour per contender, the same in every view of the lab: hues apart, each readable on light
 # and dark backgrounds (3:1 on both; tests/test_live.py checks).

@@ -20,10 +20,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from playground import losses, models, optimizers
-from playground.activations import OUTPUT_ACTIVATIONS
-from playground.config import Config, ConfigError
-from playground.datasets import Data, data_from_csv, make_data, map_features
+from playground.core import losses, models, optimizers
+from playground.core.activations import OUTPUT_ACTIVATIONS
+from playground.core.config import Config, ConfigError
+from playground.data.points import Data, data_from_csv, make_data, map_features
 
 RUNNING, DIVERGED, EARLY_STOPPED = 0, 1, 2
 POOL = 32  # permutations per pool, see _epoch_orders

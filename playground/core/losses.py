@@ -19,7 +19,7 @@ from collections.abc import Callable
 import jax
 import optax
 
-from playground.activations import OUTPUT_ACTIVATIONS
+from playground.core.activations import OUTPUT_ACTIVATIONS
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,8 +8,8 @@ import json
 
 import numpy as np
 
-from playground import figures, grid, race_figures
-from playground.live import frames, stream
+from playground.lab import figures as race_figures
+from playground.live import figures, frames, grid, stream
 
 GRID = 32  # grid points per side of each small plane
 COLORS = race_figures.COLORS  # one colour per contender, the same as the landscape's and slice's

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from playground.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from playground.core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 
 # Name -> (kernel initializer (key, shape) -> array, bias value).
 INITS: dict[str, tuple[Callable, float]] = {

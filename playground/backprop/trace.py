@@ -25,9 +25,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from playground import optimizers
-from playground.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from playground.config import Config
+from playground.core import optimizers
+from playground.core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from playground.core.config import Config
 
 MAX_BATCH = 64  # examples one trace explains
 MAX_REPEAT = 10_000
@@ -287,7 +287,7 @@ def opt_state_to_layers(opt_state):
     parameter-shaped part as a layer list and every float as float64 (call inside x64)."""
     from flax import nnx
 
-    from playground import models
+    from playground.core import models
 
     def convert(node):
         if isinstance(node, nnx.State):

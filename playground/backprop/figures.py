@@ -1,6 +1,6 @@
 """Figures of the backprop walk-through: the network with the current sub-step lit up,
 and the loss falling over repeated steps. Pure functions of a `backprop.Trace` and
-its `backprop_steps.Substep`s, returning Plotly figures; no Streamlit here.
+its `steps.Substep`s, returning Plotly figures; no Streamlit here.
 """
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.backprop import Trace
-from playground.backprop_steps import Substep
-from playground.backprop_steps import plain as num
-from playground.figures import BLUE, ORANGE, _layout
+from playground.backprop.steps import Substep
+from playground.backprop.steps import plain as num
+from playground.backprop.trace import Trace
+from playground.live.figures import BLUE, ORANGE, _layout
 
 FOCUS, READ, GRAD = "#d62728", "#222222", "#9c27b0"  # current neuron, weights read, gradients computed
 LEGEND = (

@@ -8,10 +8,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from playground import engine, losses
-from playground.config import CHOICES, RANGES, Config, ConfigError, from_query
-from playground.datasets import DATASETS, FEATURES, MAX_CSV_MB, DataError, generate
-from playground.optimizers import OPTIMIZERS
+from playground.core import engine, losses
+from playground.core.config import CHOICES, RANGES, Config, ConfigError, from_query
+from playground.core.optimizers import OPTIMIZERS
+from playground.data.points import DATASETS, FEATURES, MAX_CSV_MB, DataError, generate
 
 GRID = 50  # grid points per side for the heatmaps
 UPLOAD_MB = MAX_CSV_MB  # the uploader's limit is the parser's (Streamlit counts 2**20 bytes a MB)
@@ -237,7 +237,7 @@ def on_upload(session, state, prefix: str, hidden: set[str], name: str, raw: byt
 @functools.lru_cache(maxsize=1)
 def thumbnails() -> dict:
     """A small picture of every built-in dataset (the same for every user)."""
-    from playground.figures import dataset_thumbnail
+    from playground.live.figures import dataset_thumbnail
 
     out = {}
     for name, spec in DATASETS.items():

@@ -17,9 +17,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from playground import engine, models, optimizers
-from playground.config import Config
-from playground.race import run_config
+from playground.core import engine, models, optimizers
+from playground.core.config import Config
+from playground.lab.race import run_config
 
 MAX_STEPS = 5000
 MAX_SLICE_GRID = 81

@@ -13,9 +13,9 @@ import pandas  # noqa: F401  -- import fully before plotly looks it up from seve
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from playground.datasets import FEATURES
-from playground.losses import decision_threshold
-from playground.raster import colorize, hex_rgb, png_uri
+from playground.core.losses import decision_threshold
+from playground.data.points import FEATURES
+from playground.live.raster import colorize, hex_rgb, png_uri
 
 ORANGE, BLUE = "#f59322", "#0877bd"
 NEUTRAL = "#e8eaeb"
@@ -224,7 +224,13 @@ def network_figure(
              "font": {"size": 10, "color": "#777"}}
         )  # fmt: skip
     _layout(
-        fig, uirevision, height, annotations=annotations, shapes=shapes, images=images, showlegend=False,
+        fig,
+        uirevision,
+        height,
+        annotations=annotations,
+        shapes=shapes,
+        images=images,
+        showlegend=False,
         hovermode="closest",
     )
     fig.update_xaxes(visible=False, range=[xs[0] - 0.5 - _LABEL_WIDTH, xs[-1] + 0.6])

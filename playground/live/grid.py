@@ -12,9 +12,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from playground import engine, models
-from playground.activations import OUTPUT_ACTIVATIONS
-from playground.datasets import map_features
+from playground.core import engine, models
+from playground.core.activations import OUTPUT_ACTIVATIONS
+from playground.data.points import map_features
 
 MAX_GRID = 200
 

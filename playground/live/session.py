@@ -13,9 +13,10 @@ import dataclasses
 
 import numpy as np
 
-from playground import engine, grid, models
-from playground.config import Config
-from playground.datasets import MAX_CSV_ROWS, Data, DataError, data_from_csv
+from playground.core import engine, models
+from playground.core.config import Config
+from playground.data.points import MAX_CSV_ROWS, Data, DataError, data_from_csv
+from playground.live import grid
 
 DATA_FIELDS = ("dataset", "n_classes", "n_samples", "noise", "train_ratio", "seed")
 HYPER_FIELDS = (

@@ -22,10 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 import jax
 import numpy as np
 
-from playground import engine
-from playground.config import Config, ConfigError, parse_value
-from playground.datasets import Data
-from playground.optimizers import OPTIMIZERS
+from playground.core import engine
+from playground.core.config import Config, ConfigError, parse_value
+from playground.core.optimizers import OPTIMIZERS
+from playground.data.points import Data
 
 MAX_CONTENDERS = 8
 MAX_EPOCHS = 10_000  # per race: bounds one user's time and memory on a shared server

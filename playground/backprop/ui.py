@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from playground import backprop
-from playground.config import Config
-from playground.losses import LOSSES
+from playground.backprop import trace as backprop
+from playground.core.config import Config
+from playground.core.losses import LOSSES
 
 SHAPES = ("2", "3", "2,2", "3,2")  # hidden layers of the preset; "2" is the worked example
 # (loss, output activation) pairs offered for the preset's two outputs.

@@ -12,11 +12,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from playground.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from playground.datasets import DATASETS, FEATURES
-from playground.losses import LOSSES
-from playground.models import INITS
-from playground.optimizers import OPTIMIZERS
+from playground.core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from playground.core.losses import LOSSES
+from playground.core.models import INITS
+from playground.core.optimizers import OPTIMIZERS
+from playground.data.points import DATASETS, FEATURES
 
 DATASET_NAMES = (*DATASETS, "csv")
 DEFAULT_DATASET = "circle"

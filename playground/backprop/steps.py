@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from playground.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from playground.backprop import Trace
-from playground.losses import LOSSES
+from playground.backprop.trace import Trace
+from playground.core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from playground.core.losses import LOSSES
 
 PHASES = ("forward", "error", "backward", "update")
 MAX_TERMS = 8  # terms written out in one sum; longer sums elide the middle
@@ -385,7 +385,7 @@ def _update_step(t: Trace, layer: int, j: int) -> Substep:
 
 
 def _opt_fields() -> dict:
-    from playground.optimizers import OPTIMIZERS
+    from playground.core.optimizers import OPTIMIZERS
 
     return {name: spec.fields for name, spec in OPTIMIZERS.items()}
 

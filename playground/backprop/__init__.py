@@ -1,0 +1,1 @@
+"""One training step traced and explained, sub-step by sub-step."""

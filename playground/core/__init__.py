@@ -1,0 +1,1 @@
+"""The shared core: config, registries, models, the chunked training engine."""

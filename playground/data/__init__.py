@@ -1,0 +1,1 @@
+"""Data sources: the 2-D point sets and CSV files."""

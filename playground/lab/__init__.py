@@ -1,0 +1,1 @@
+"""The Optimizer lab: races, loss landscapes and their views."""
