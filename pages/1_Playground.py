@@ -40,6 +40,9 @@ def session() -> Session:
 
 
 s = session()
+# Every widget shows the config the session holds. (A rerun that interrupts a first run before its
+# widgets reached the browser can bring them back at their defaults, and a refused change is undone.)
+ui.sync_widgets(s, st.session_state, K)
 st.markdown(ui.PAGE_CSS, unsafe_allow_html=True)
 hidden = ui.hidden_controls(st.query_params.to_dict())
 if st.session_state[K + "warnings"]:
