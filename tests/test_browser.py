@@ -594,3 +594,35 @@ def test_concurrent_sessions(new_page, server):
         page.evaluate(CLICK_PLAY_JS)  # the button says Pause now
     wait_all(pages, lambda s: s["button"].endswith("Play"), "paused")
     print(f"all {n_pages} paused in {time.monotonic() - t:.1f} s")
+
+
+def test_hover_on_the_plane_shows_the_engines_output(new_page, server):
+    """The browser only looks a byte up (output = lo + byte/255·(hi-lo)): check it against the engine."""
+    import numpy as np
+
+    from playground.core.config import Config
+    from playground.live import view
+    from playground.live.session import Session
+
+    page = new_page()
+    open_playground(page, server.url)  # epoch 0: the seed's initial weights, the same in this process
+    box = page.locator(".nnp-plane").bounding_box()
+    geom = page.evaluate("() => { const v = window.__nnpLive; return v.planeGeom(v.layout); }")
+    n = view.GRID
+    col, row = 14, 33  # a grid cell (row counted from the top of the picture)
+    u, v = (col + 0.5) / n, (row + 0.5) / n
+    page.mouse.move(
+        box["x"] + geom["m"]["l"] + u * geom["side"], box["y"] + geom["m"]["t"] + v * geom["side"]
+    )
+    tip = wait_js(
+        page, "() => { const t = document.querySelector('.nnp-tip'); return !t.hidden && t.textContent; }"
+    )
+    m = re.search(r"x1 (-?[\d.]+), x2 (-?[\d.]+)\noutput ≈ (-?[\d.]+)", tip)
+    assert m, tip
+    s = Session(Config())
+    out = np.asarray(s.grid(n)["output"], float).reshape(n, n)[n - 1 - row, col]  # grid row 0 is the bottom
+    lo, hi = s.task.data.points_range
+    px = (hi - lo) / geom["side"] + 0.006  # the mouse lands on whole pixels; 2 decimals shown
+    assert abs(float(m.group(1)) - (lo + u * (hi - lo))) < px, tip
+    assert abs(float(m.group(2)) - (hi - v * (hi - lo))) < px, tip
+    assert abs(float(m.group(3)) - out) <= 0.5 / 255 + 0.0006, (tip, out)  # half a level, and 3 decimals

@@ -575,9 +575,10 @@ class LiveView {
   }
 
   // ---- hover and clicks -----------------------------------------------------------
-  showTip(e, html) {
+  // Plain text only (contender labels are the user's own words): lines split on "\n".
+  showTip(e, text) {
     const r = this.el.getBoundingClientRect();
-    this.tip.innerHTML = html; this.tip.hidden = false;
+    this.tip.textContent = text; this.tip.hidden = false;
     this.tip.style.left = (e.clientX - r.left + 14) + "px";
     this.tip.style.top = (e.clientY - r.top + 14) + "px";
   }
@@ -629,8 +630,8 @@ class LiveView {
     let what;
     if (pl.kind === "classes") what = `class ${Math.floor(code / pl.tints)}`;
     else what = `output ≈ ${(pl.range[0] + code / 255 * (pl.range[1] - pl.range[0])).toFixed(3)}`;
-    const add = P.add_class !== null && P.add_class !== undefined ? "<br>click: add a point here" : "";
-    this.showTip(e, `x1 ${p.x1.toFixed(2)}, x2 ${p.x2.toFixed(2)}<br>${what}${add}`);
+    const add = P.add_class !== null && P.add_class !== undefined ? "\nclick: add a point here" : "";
+    this.showTip(e, `x1 ${p.x1.toFixed(2)}, x2 ${p.x2.toFixed(2)}\n${what}${add}`);
   }
 
   clickPlane(e) {
@@ -655,7 +656,7 @@ class LiveView {
       return `${sr.name} ${sr.axis === "accuracy" && v !== null ? (100 * v).toFixed(1) + "%" : fmt(v)}`;
     });
     if (at === null) return;
-    this.showTip(e, `epoch ${at.toLocaleString("en-US")}<br>${lines.join("<br>")}`);
+    this.showTip(e, `epoch ${at.toLocaleString("en-US")}\n${lines.join("\n")}`);
   }
 }
 
