@@ -56,9 +56,9 @@ def export(task, state, history, stop_reason) -> dict:
             "test": {"inputs": rows(task.x_test), "targets": rows(task.y_test)},
         },
         "params": {
-            "layers": [
-                {k: v.tolist() for k, v in layer.items()} for layer in models.params_to_layers(state.params)
-            ]
+            "layers": models.layers_json(
+                state.params, [*task.config.layer_activations(), task.arch.output_activation]
+            )
         },
         "history": [
             {"epoch": e, **{k: history[k][i] for k in names}} for i, e in enumerate(history["epoch"])

@@ -143,3 +143,30 @@ def test_bench_quick_json_has_required_keys():
     assert d["compile"]["recompiles_on_lr_change"] == 0
     assert d["tfp_default"]["speedup"] == pytest.approx(
         d["tfp_default"]["engine_epochs_per_s"] / d["tfp_default"]["numpy_epochs_per_s"])
+
+
+def test_params_are_self_describing_and_old_files_still_load(tmp_path, capsys):
+    out = tmp_path / "a.json"
+    args = ["train", "--quiet", "--epochs", "0", "--set", "hidden=3,2", "--set", "activations=relu,tanh"]
+    assert cli.main([*args, "--out", str(out)]) == 0
+    layers = json.loads(out.read_text())["params"]["layers"]
+    assert [(la["type"], la["activation"]) for la in layers] == [("dense", "relu"), ("dense", "tanh"),
+                                                                 ("dense", "sigmoid")]  # fmt: skip
+    # A reader can run the network from the file alone: the output equals the engine's.
+    doc = json.loads(out.read_text())
+    a = np.asarray(doc["data"]["test"]["inputs"], float)
+    fns = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
+    for la in layers:
+        a = fns[la["activation"]](a @ np.asarray(la["kernel"]) + np.asarray(la["bias"]))
+    task = engine.make_task(Config(hidden=(3, 2), activations=("relu", "tanh")))
+    _, trace = models.apply(engine._graphdef(task.arch.specs, task.arch.n_in), engine.init_state(task).params,
+                            task.x_test)  # fmt: skip
+    np.testing.assert_allclose(a, 1 / (1 + np.exp(-np.asarray(trace[-1][0]))), rtol=1e-4, atol=1e-6)
+    # The same file without "type"/"activation" (the format before) still loads; a wrong type is named.
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"layers": [{"kernel": la["kernel"], "bias": la["bias"]} for la in layers]}))
+    assert cli.main([*args, "--epochs", "1", "--params-in", str(old)]) == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"layers": [{**layers[0], "type": "conv"}, *layers[1:]]}))
+    assert cli.main([*args, "--epochs", "1", "--params-in", str(bad)]) == 2
+    assert "layer 0: type 'conv'" in capsys.readouterr().err

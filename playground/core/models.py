@@ -125,6 +125,15 @@ def params_to_layers(params) -> list[dict[str, np.ndarray]]:
     ]
 
 
+def layers_json(params, activations: list[str]) -> list[dict]:
+    """The self-describing params format, input to output: [{"type": "dense", "kernel": [in][out],
+    "bias": [out], "activation": NAME}, ...] (activations: one name per layer, the output's last)."""
+    return [
+        {"type": "dense", "kernel": la["kernel"].tolist(), "bias": la["bias"].tolist(), "activation": act}
+        for la, act in zip(params_to_layers(params), activations, strict=True)
+    ]
+
+
 def layers_to_params(template, layers: list[dict]):
     """Parameters shaped like `template` from the layer-list format.
 
@@ -139,6 +148,10 @@ def layers_to_params(template, layers: list[dict]):
     for i, (want, got) in enumerate(zip(ref, layers)):
         if not isinstance(got, dict):
             raise ValueError(f"params layer {i}: expected an object with kernel and bias")
+        if got.get("type", "dense") != "dense":  # files without "type" (older ones) are dense layers
+            raise ValueError(
+                f"params layer {i}: type {str(got.get('type'))[:40]!r}, this network has dense layers"
+            )
         pure[i] = {}
         for name in ("kernel", "bias"):
             try:

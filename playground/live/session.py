@@ -195,4 +195,5 @@ class Session:
         return "\n".join(lines) + "\n"
 
     def params_json(self) -> dict:
-        return {"layers": [{k: v.tolist() for k, v in layer.items()} for layer in self.layers()]}
+        acts = [*self.task.config.layer_activations(), self.task.arch.output_activation]
+        return {"layers": models.layers_json(self.state.params, acts)}
