@@ -7,7 +7,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from playground.core.config import ConfigError, from_dict
 from playground.data.points import DATASETS, DataError
-from playground.live import channel, figures, stream, ui, view
+from playground.live import channel, figures, frames, stream, ui, view
 from playground.live.session import Session
 
 if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
@@ -33,7 +33,6 @@ def session() -> Session:
         st.session_state[K + "warnings"] = warnings
         st.session_state[K + "playing"] = False
         st.session_state[K + "pace"] = stream.Pace()
-        st.session_state[K + "seq"] = 0
         for field, value in ui.widget_values(config).items():
             st.session_state[K + field] = value
     return st.session_state[K + "session"]
@@ -164,20 +163,13 @@ def live():
                        editable="hidden" not in hidden,
                        add_class=ui.CLASS_NAMES.index(add) if add in ui.CLASS_NAMES else None)
     scene = view.scene(s, opt, st.session_state.setdefault(K + "scene_cache", {}))
-    st.session_state[K + "seq"] += 1
-    first = st.session_state.pop(K + "first_batch", False)
-    curve = view.frames.curve(s.history) if first else None  # the browser's curve starts over
-    if st.session_state[K + "playing"]:
-        frames = view.batch(s, st.session_state[K + "pace"], opt, n_frames=2 if first else None)
-        if not s.running:
-            st.session_state[K + "playing"] = False
-            st.rerun(scope="app")  # redraw the controls; that run shows the final state, whole curve
-    else:
-        frames, curve = [view.snapshot(s, opt, s.epoch)], view.frames.curve(s.history)
-    asked = bool((st.session_state.get(K + "live") or {}).get("need"))
-    data = channel.payload(st.session_state[K + "seq"], st.session_state[K + "playing"], scene, frames,
-                           sent=st.session_state.setdefault(K + "sent", {}), asked=asked, curve=curve,
-                           pause_on=".st-key-pg-play button")
+    pace = st.session_state[K + "pace"]
+    data = channel.next_data(st.session_state, K, scene, batch=lambda n: view.batch(s, pace, opt, n),
+                             still=lambda: view.snapshot(s, opt, s.epoch),
+                             curve=lambda: frames.curve(s.history), running=lambda: s.running,
+                             pause_on=".st-key-pg-play button")
+    if playing and not data["playing"]:
+        st.rerun(scope="app")  # training stopped: redraw the controls; that run shows the final state
     live_component()(data=data, key=K + "live", on_pull_change=lambda: None, on_need_change=lambda: None,
                      on_click_change=add_clicked_point, on_layer_change=change_layers)
     if s.stop_reason:

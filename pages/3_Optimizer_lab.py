@@ -125,22 +125,14 @@ with race_tab:
 
     @st.fragment
     def live():
-        st.session_state[K + "seq"] = st.session_state.get(K + "seq", 0) + 1
-        first = st.session_state.pop(K + "first_batch", False)
-        curve = race_view.curve(r) if first else None  # the browser's curves start over
-        if st.session_state[K + "playing"]:
-            pace = st.session_state.setdefault(K + "pace", stream.Pace())
-            frames = race_view.batch(r, pace, n_frames=2 if first else None)
-            if not r.running:
-                st.session_state[K + "playing"] = False
-                st.rerun(scope="app")
-        else:
-            frames, curve = [race_view.snapshot(r, r.epoch)], race_view.curve(r)
-        asked = bool((st.session_state.get(K + "live") or {}).get("need"))
-        data = channel.payload(st.session_state[K + "seq"], st.session_state[K + "playing"],
-                               race_view.scene(r, log_y), frames, asked=asked, curve=curve,
-                               sent=st.session_state.setdefault(K + "sent", {}),
-                               pause_on=".st-key-lab-play button")  # fmt: skip
+        pace = st.session_state.setdefault(K + "pace", stream.Pace())
+        data = channel.next_data(st.session_state, K, race_view.scene(r, log_y),
+                                 batch=lambda n: race_view.batch(r, pace, n),
+                                 still=lambda: race_view.snapshot(r, r.epoch),
+                                 curve=lambda: race_view.curve(r), running=lambda: r.running,
+                                 pause_on=".st-key-lab-play button")  # fmt: skip
+        if playing and not data["playing"]:
+            st.rerun(scope="app")  # the race stopped: redraw the controls
         live_component()(data=data, key=K + "live", on_pull_change=lambda: None, on_need_change=lambda: None)
         if st.session_state[K + "playing"]:
             st.caption(f"{len(r.labels)} contenders in {len(r.groups)} compiled group(s). The results table "

@@ -308,3 +308,35 @@ def test_a_plotly_diagram_becomes_drawing_primitives():
     assert nodes["text"] == ["x1", "x2", "1", "2", "1", "2"]
     (focus,) = [it for it in out["items"] if it["k"] == "dots" and not it["text"]]
     assert focus["stroke"] == [bf.FOCUS]
+
+
+def test_next_data_follows_the_live_protocol():
+    """The fragment's shared logic: a short first batch after Play, the whole curve when it starts
+    over or pauses, playing cleared when training stops, code and scene resent when asked."""
+    s = Session(Config(n_samples=40))
+    opt, pace = view.Options(), stream.Pace(epochs=4, frames=5)
+    scene = view.scene(s, opt)
+    state = {"p.playing": False}
+    calls = []
+
+    def call(running=lambda: s.running):
+        return channel.next_data(
+            state, "p.", scene, batch=lambda n: calls.append(n) or view.batch(s, pace, opt, n),
+            still=lambda: view.snapshot(s, opt, s.epoch), curve=lambda: frames.curve(s.history),
+            running=running, pause_on="#x",
+        )  # fmt: skip
+
+    paused = call()
+    assert paused["seq"] == 1 and not paused["playing"] and len(paused["frames"]) == 1
+    assert paused["curve"]["epoch"] == [] and "code" in paused and "scene" in paused
+    state.update({"p.playing": True, "p.first_batch": True})  # Play
+    first = call()
+    assert calls == [2] and [f["epoch"] for f in first["frames"]] == [4, 8]
+    assert first["curve"]["epoch"] == [] and "scene" not in first  # the curve from before this batch
+    more = call()
+    assert calls == [2, None] and len(more["frames"]) == 5 and "curve" not in more
+    state["p.live"] = {"need": "x"}  # the browser lost the scene (a remount)
+    assert "scene" in call() and "code" in call()
+    state["p.live"] = {}
+    stopped = call(running=lambda: False)
+    assert not stopped["playing"] and not state["p.playing"] and stopped["seq"] == 6

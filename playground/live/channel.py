@@ -59,6 +59,31 @@ def component_files() -> dict:
     }
 
 
+def next_data(state, prefix: str, scene: dict, *, batch, still, curve, running, pause_on: str) -> dict:
+    """The data of one run of a page's live fragment: the protocol every live page shares.
+
+    `state` is the page's per-user mapping (st.session_state), its keys under `prefix`:
+    "playing", "first_batch" (set by Play: the first answer is short, and the browser's curve
+    starts over), "seq", "sent" and the component's own "live" (its `need` trigger).
+    Playing, `batch(n_frames)` trains and returns frames (n_frames None: the pace's count);
+    when `running()` is then false, "playing" is cleared (the page redraws its controls).
+    Paused, `still()` is the one frame to show, with `curve()` the whole history.
+    """
+    state[prefix + "seq"] = state.get(prefix + "seq", 0) + 1
+    first = state.pop(prefix + "first_batch", False)
+    whole = curve() if first else None  # before training: the frames add their own points
+    if state[prefix + "playing"]:
+        frames = batch(2 if first else None)
+        if not running():
+            state[prefix + "playing"] = False
+    else:
+        frames, whole = [still()], curve()
+    asked = bool((state.get(prefix + "live") or {}).get("need"))
+    return payload(state[prefix + "seq"], state[prefix + "playing"], scene, frames,
+                   sent=state.setdefault(prefix + "sent", {}), asked=asked, curve=whole,
+                   pause_on=pause_on)  # fmt: skip
+
+
 def payload(
     seq: int,
     playing: bool,
