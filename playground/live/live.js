@@ -80,7 +80,7 @@ class LiveView {
     this.queue = []; this.current = null; this.detail = null;
     this.curve = {}; this.lastSeq = null; this.playing = false;
     this.pending = false; this.pulledAt = 0; this.batchSize = 1;
-    this.arrivals = []; this.events = []; this.nextDue = 0; this.drawn = 0; this.drawTimes = [];
+    this.arrivals = []; this.events = []; this.nextDue = 0; this.drawn = 0;
     this.nodeCanvases = []; this.inputCanvases = []; this.planeImg = document.createElement("canvas");
     this.pointsLayer = null;
     this.loop = this.loop.bind(this);
@@ -218,9 +218,6 @@ class LiveView {
     this.shownAt = performance.now();
     if (f.weights) this.detail = f;
     this.drawn++;
-    const t = performance.now();
-    this.drawTimes.push(t);
-    if (this.drawTimes.length > 30) this.drawTimes.shift();
     this.redraw();
   }
 
