@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import os
 from typing import NamedTuple
 
@@ -20,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from playground.core import losses, models, optimizers
+from playground.core import layers, losses, models, optimizers
 from playground.core.activations import OUTPUT_ACTIVATIONS
 from playground.core.config import Config, ConfigError
 from playground.data.points import Data, data_from_csv, make_data, map_features
@@ -28,6 +29,8 @@ from playground.data.points import Data, data_from_csv, make_data, map_features
 RUNNING, DIVERGED, EARLY_STOPPED = 0, 1, 2
 POOL = 32  # permutations per pool, see _epoch_orders
 MAX_STEPS_PER_CHUNK = 2_000_000  # epochs x minibatches in one call, a server-safety cap
+BIG = 2**20  # floats per epoch of inputs and dropout draws above which steps gather their own
+EVAL_SLICE = 512  # examples per slice when a stack measures the whole data set
 
 
 def enable_compile_cache(path: str | None = None) -> str:
@@ -55,10 +58,28 @@ class Arch:
     n_test: int
     batch: int
     steps: int  # minibatches per epoch; the last one is padded and masked if short
+    in_shape: tuple[int, ...] = ()  # a layers.Stack's input shape (h, w, c); () for the MLP
 
     @property
     def n_out(self) -> int:
         return self.specs[-1].units
+
+    @property
+    def stack(self) -> bool:
+        """Built from layers.Layer specs (any kinds) rather than the MLP's dense LayerSpecs."""
+        return bool(self.in_shape)
+
+    @property
+    def x_shape(self) -> tuple[int, ...]:
+        """One example's input shape."""
+        return self.in_shape or (self.n_in,)
+
+    @property
+    def big(self) -> bool:
+        """Too much data to gather a whole chunk's minibatches (or draw its dropout masks) up
+        front: then each step gathers its own (same numbers, less memory)."""
+        sites = sum(math.prod(s) for _, s, _ in dropout_sites(self))
+        return self.n_train * (math.prod(self.x_shape) + sites) > BIG
 
     @property
     def shuffled(self) -> bool:
@@ -163,14 +184,36 @@ class TrainState(NamedTuple):
 
 @functools.lru_cache(maxsize=64)
 def _graphdef(specs, n_in):
+    """The static graph of a network (n_in: the MLP's input width, or a stack's input shape)."""
+    if isinstance(n_in, tuple):
+        return layers.build(specs, n_in, "glorot", 0)[0]
     return models.build(specs, n_in, "glorot", 0)[0]
+
+
+def graph_of(arch: Arch):
+    return _graphdef(arch.specs, arch.in_shape or arch.n_in)
+
+
+def build(arch: Arch, init: str, seed: int):
+    """(graphdef, params) of a fresh network of this architecture."""
+    if arch.stack:
+        return layers.build(arch.specs, arch.in_shape, init, seed)
+    return models.build(arch.specs, arch.n_in, init, seed)
+
+
+def dropout_sites(arch: Arch) -> list[tuple[int, tuple[int, ...], float | None]]:
+    """(layer index, per-example mask shape, rate) of each dropout; rate None: the config's
+    `dropout`, read from the state (the MLP's hidden layers)."""
+    if arch.stack:
+        return layers.dropout_sites(arch.specs, arch.in_shape)
+    return [(i, (s.units,), None) for i, s in enumerate(arch.specs) if s.dropout]
 
 
 def _reg(config: Config) -> dict:
     return {
         "l1": np.float32(config.l1),
         "l2": np.float32(config.l2),
-        "dropout": np.float32(config.dropout),
+        "dropout": np.float32(getattr(config, "dropout", 0.0)),  # a stack's dropout layers own their rates
         "patience": np.float32(config.early_stopping_patience),
     }
 
@@ -180,7 +223,7 @@ def init_state(task: Task, params=None, seed: int | None = None) -> TrainState:
     c = task.config
     seed = c.seed if seed is None else seed
     if params is None:
-        params = models.build(task.arch.specs, task.arch.n_in, c.init, seed)[1]
+        params = build(task.arch, c.init, seed)[1]
     opt_state = optimizers.make_optimizer(c).init(params)
     return TrainState(
         params=params,
@@ -226,9 +269,16 @@ def _penalty(params, reg):
     return total
 
 
+def _forward(arch: Arch, graphdef, params, x):
+    """The output pre-activation on a whole data set; a stack goes in slices (memory)."""
+    if not arch.stack or len(x) <= EVAL_SLICE:
+        return models.apply(graphdef, params, x)[0]
+    return jax.lax.map(lambda xi: models.apply(graphdef, params, xi[None])[0][0], x, batch_size=EVAL_SLICE)
+
+
 def _metrics(arch: Arch, graphdef, params, x, y):
     """Data loss and accuracy, per example: (losses (n,), correct (n,))."""
-    z, _ = models.apply(graphdef, params, x)
+    z = _forward(arch, graphdef, params, x)
     per = losses.LOSSES[arch.loss].per_example(z, y, arch.output_activation)
     if arch.kind == "regression":
         correct = jnp.zeros_like(per)
@@ -278,14 +328,15 @@ def _uniform(key, i, shape):
 def _chunk(arch: Arch, n_epochs: int, state: TrainState, data, stop_at):
     """Advance `state` by up to `n_epochs` epochs (fewer if it stops or reaches stop_at)."""
     x_train, y_train, x_all, y_all, perm_pool = data
-    graphdef = _graphdef(arch.specs, arch.n_in)
+    graphdef = graph_of(arch)
     # The update reads every hyper-parameter from opt_state; these values are placeholders.
     opt = optimizers.make_optimizer(Config(optimizer=arch.optimizer))
     key = jax.random.wrap_key_data(state.key)
     epochs = state.epoch + jnp.arange(n_epochs, dtype=jnp.int32)
     epoch_keys = jax.vmap(lambda e: jax.random.fold_in(key, e))(epochs)
 
-    # All shuffles and dropout draws of the chunk in a few batched ops, outside the loop.
+    # All shuffles of the chunk in a few batched ops, outside the loop; for small data the
+    # minibatches and dropout draws too (a big data set's steps gather and draw their own).
     size = arch.steps * arch.batch
     if arch.shuffled:
         idx = _epoch_orders(perm_pool, epoch_keys, arch.n_train)
@@ -295,29 +346,49 @@ def _chunk(arch: Arch, n_epochs: int, state: TrainState, data, stop_at):
     if arch.padded:
         idx = jnp.pad(idx, ((0, 0), (0, size - arch.n_train)))
         mask = (jnp.arange(size) < arch.n_train).astype(jnp.float32).reshape(arch.steps, arch.batch)
-    xs = x_train[idx].reshape(n_epochs, arch.steps, arch.batch, arch.n_in)
-    ys = y_train[idx].reshape(n_epochs, arch.steps, arch.batch, arch.n_out)
-    uniforms = [
-        jax.vmap(lambda k, i=i, u=s.units: _uniform(k, i + 1, (arch.steps, arch.batch, u)))(epoch_keys)
-        if s.dropout
-        else None
-        for i, s in enumerate(arch.specs)
-    ]
+    idx = idx.reshape(n_epochs, arch.steps, arch.batch)
+    sites = dropout_sites(arch)
+    big = arch.big
+    if big:
+        xs = ys = None
+        uniforms = []
+    else:
+        xs, ys = x_train[idx], y_train[idx]
+        uniforms = [
+            jax.vmap(lambda k, i=i, s=shape: _uniform(k, i + 1, (arch.steps, arch.batch, *s)))(epoch_keys)
+            for i, shape, _ in sites
+        ]
+    step_ids = jnp.arange(arch.steps)
+
+    def keep_masks(draws):
+        keep = [None] * len(arch.specs)
+        for (i, _, rate), u in zip(sites, draws):
+            rate = state.reg["dropout"] if rate is None else rate
+            keep[i] = (u >= rate).astype(jnp.float32) / (1 - rate)
+        return keep if sites else None
 
     def step(carry, batch):
         params, opt_state = carry
-        x, y, u, m = batch
-        keep = None
-        if any(v is not None for v in u):
-            rate = state.reg["dropout"]
-            keep = [None if v is None else (v >= rate).astype(jnp.float32) / (1 - rate) for v in u]
+        if big:
+            ids, k, j, m = batch
+            x, y = x_train[ids], y_train[ids]
+            sk = jax.random.fold_in(k, j)
+            draws = [_uniform(sk, i + 1, (arch.batch, *shape)) for i, shape, _ in sites]
+        else:
+            x, y, draws, m = batch
+        keep = keep_masks(draws)
         grads = jax.grad(lambda p: objective(arch, graphdef, p, state.reg, x, y, keep, m))(params)
         updates, opt_state = opt.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state), None
 
     def epoch(st: TrainState, inputs):
-        x, y, u = inputs
-        (params, opt_state), _ = jax.lax.scan(step, (st.params, st.opt_state), (x, y, u, mask))
+        if big:
+            ids, k = inputs
+            steps_in = (ids, jnp.broadcast_to(k, (arch.steps, *k.shape)), step_ids, mask)
+        else:
+            x, y, u = inputs
+            steps_in = (x, y, u, mask)
+        (params, opt_state), _ = jax.lax.scan(step, (st.params, st.opt_state), steps_in)
         per, correct = _metrics(arch, graphdef, params, x_all, y_all)
         n = arch.n_train
         m = {
@@ -352,7 +423,7 @@ def _chunk(arch: Arch, n_epochs: int, state: TrainState, data, stop_at):
         m["accepted"] = accept
         return new, m
 
-    return jax.lax.scan(epoch, state, (xs, ys, uniforms))
+    return jax.lax.scan(epoch, state, (idx, epoch_keys) if big else (xs, ys, uniforms))
 
 
 # Networks per vmapped slice. On a 2-core CPU, XLA's fused loops cost about 2.2x one
@@ -481,7 +552,7 @@ def advance_many(task: Task, states: TrainState, n_epochs: int, chunk: int | Non
 
 @functools.lru_cache(maxsize=64)
 def _compiled_grad(arch: Arch):
-    graphdef = _graphdef(arch.specs, arch.n_in)
+    graphdef = graph_of(arch)
     return jax.jit(jax.grad(lambda p, reg, x, y: objective(arch, graphdef, p, reg, x, y)))
 
 

@@ -1,0 +1,371 @@
+"""Layer kinds for any stack: conv, pooling, flatten, dense, dropout.
+
+A layer is a small frozen record (`Layer`), written as text for configs, links and the CLI
+(`"conv filters=8 kernel=3 stride=1 padding=same activation=relu"`). `LAYER_KINDS` is the
+registry: the fields a kind reads with their ranges, its output shape, its parameter count and
+its Flax NNX module. A new kind is one entry here plus its module; the engine, the builder
+table and the params file read everything else from the registry.
+
+`check_stack` walks a stack over an input shape and names the first layer that cannot work
+(a pool that shrinks a side to 0, a conv after flatten, too many parameters).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from playground.core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from playground.core.models import INITS
+
+MAX_LAYERS = 12
+MAX_PARAMS = 200_000
+_ALL_ACTIVATIONS = {**ACTIVATIONS, **OUTPUT_ACTIVATIONS}
+
+
+class LayerError(ValueError):
+    """An impossible layer or stack; `index` is the layer's position (0-based) or None."""
+
+    def __init__(self, index: int | None, message: str):
+        where = "" if index is None else f"layer {index + 1}: "
+        super().__init__(where + message)
+        self.index = index
+
+
+@dataclasses.dataclass(frozen=True)
+class Layer:
+    """One layer. Only the fields its kind lists in LAYER_KINDS mean anything; the rest keep
+    their defaults (parse and `make` enforce that, so equal layers compare equal)."""
+
+    kind: str
+    filters: int = 8
+    units: int = 32
+    kernel: int = 3
+    stride: int = 1
+    padding: str = "same"
+    window: int = 2
+    rate: float = 0.25
+    activation: str = "relu"
+
+    def text(self) -> str:
+        """The layer as config text: its kind, then each of its fields as key=value."""
+        return " ".join([self.kind, *(f"{k}={getattr(self, k)}" for k in LAYER_KINDS[self.kind].fields)])
+
+    @property
+    def label(self) -> str:
+        """A short caption for figures: "conv 8@3×3 relu", "maxpool 2", "dense 64 relu"."""
+        k = self.kind
+        if k == "conv":
+            s = f" /{self.stride}" if self.stride > 1 else ""
+            return f"conv {self.filters}@{self.kernel}×{self.kernel}{s} {self.padding} {self.activation}"
+        if k in ("maxpool", "avgpool"):
+            return f"{k} {self.window}"
+        if k == "dense":
+            return f"dense {self.units} {self.activation}"
+        if k == "dropout":
+            return f"dropout {self.rate:g}"
+        return k
+
+
+# ---- modules ----------------------------------------------------------------------------
+def _param(init: str, key, shape):
+    kernel_init, bias_value = INITS[init]
+    return nnx.Param(kernel_init(key, shape).astype(jnp.float32)), nnx.Param(
+        jnp.full((shape[-1],), bias_value, jnp.float32)
+    )
+
+
+class Conv(nnx.Module):
+    """z = conv(x, K) + b over NHWC inputs, K of shape (kh, kw, c_in, c_out); XLA's padding."""
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        self.kernel, self.bias = _param(
+            init, rngs.params(), (layer.kernel, layer.kernel, in_shape[-1], layer.filters)
+        )
+        self.stride, self.padding = layer.stride, layer.padding.upper()
+
+    def __call__(self, x):
+        z = jax.lax.conv_general_dilated(
+            x,
+            self.kernel[...],
+            (self.stride, self.stride),
+            self.padding,
+            dimension_numbers=("NHWC", "HWIO", "NHWC"),
+        )
+        return z + self.bias[...]
+
+
+class Dense(nnx.Module):
+    """z = x W + b, W of shape (inputs, outputs)."""
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        self.kernel, self.bias = _param(init, rngs.params(), (in_shape[0], layer.units))
+
+    def __call__(self, x):
+        return x @ self.kernel[...] + self.bias[...]
+
+
+class Pool(nnx.Module):
+    """Max or average over non-overlapping windows (stride = window, valid padding)."""
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        self.window, self.kind = layer.window, layer.kind
+
+    def __call__(self, x):
+        w = (1, self.window, self.window, 1)
+        if self.kind == "maxpool":
+            return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, w, w, "VALID")
+        return jax.lax.reduce_window(x, 0.0, jax.lax.add, w, w, "VALID") / (self.window * self.window)
+
+
+class Flatten(nnx.Module):
+    """(n, h, w, c) -> (n, h*w*c), row-major over h, w, c."""
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        pass
+
+    def __call__(self, x):
+        return x.reshape(x.shape[0], -1)
+
+
+class Identity(nnx.Module):
+    """Dropout at inference; the engine multiplies by its keep mask while training."""
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        pass
+
+    def __call__(self, x):
+        return x
+
+
+# ---- shapes -----------------------------------------------------------------------------
+def _conv_shape(layer: Layer, shape):
+    h, w, _ = shape
+    k, s = layer.kernel, layer.stride
+    if layer.padding == "same":
+        return (-(-h // s), -(-w // s), layer.filters)
+    if k > min(h, w):
+        raise ValueError(f"a {k}×{k} kernel with valid padding does not fit a {h}×{w} input")
+    return ((h - k) // s + 1, (w - k) // s + 1, layer.filters)
+
+
+def _pool_shape(layer: Layer, shape):
+    h, w, c = shape
+    if layer.window > min(h, w):
+        raise ValueError(
+            f"window {layer.window} shrinks the {h}×{w} input to {h // layer.window}×{w // layer.window}"
+        )
+    return (h // layer.window, w // layer.window, c)
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerKind:
+    """A registry entry.
+
+    Attributes:
+      fields: field -> (lo, hi) inclusive numeric range, or a tuple of allowed names.
+      needs: "image" (h, w, c) or "vector" (n,) input, or "any".
+      shape: (layer, input shape) -> output shape; ValueError when it cannot work.
+      module: the Flax NNX module, built as module(layer, in_shape, init, rngs).
+    """
+
+    description: str
+    fields: dict
+    needs: str
+    shape: Callable
+    module: type
+    weights: bool = False
+
+
+_ACT = tuple(ACTIVATIONS)
+LAYER_KINDS: dict[str, LayerKind] = {
+    "conv": LayerKind(
+        "filters slide over the image: each output is a weighted sum of a small patch",
+        {
+            "filters": (1, 32),
+            "kernel": (1, 7),
+            "stride": (1, 3),
+            "padding": ("same", "valid"),
+            "activation": _ACT,
+        },
+        "image",
+        _conv_shape,
+        Conv,
+        weights=True,
+    ),
+    "maxpool": LayerKind(
+        "keeps the largest value of each window", {"window": (2, 4)}, "image", _pool_shape, Pool
+    ),
+    "avgpool": LayerKind("averages each window", {"window": (2, 4)}, "image", _pool_shape, Pool),
+    "flatten": LayerKind(
+        "lays the image out as one vector (row by row, channels last)",
+        {},
+        "image",
+        lambda layer, s: (math.prod(s),),
+        Flatten,
+    ),  # fmt: skip
+    "dense": LayerKind(
+        "every output sees every input",
+        {"units": (1, 256), "activation": _ACT},
+        "vector",
+        lambda layer, s: (layer.units,),
+        Dense,
+        weights=True,
+    ),  # fmt: skip
+    "dropout": LayerKind(
+        "zeroes a random share of its inputs while training",
+        {"rate": (0.0, 0.9)},
+        "any",
+        lambda layer, s: s,
+        Identity,
+    ),  # fmt: skip
+}
+
+
+def make(kind: str, **values) -> Layer:
+    """A validated layer; fields its kind does not read are refused.
+
+    Raises:
+      LayerError: naming the kind or field and what is allowed.
+    """
+    if kind not in LAYER_KINDS:
+        raise LayerError(
+            None, f"unknown layer kind {str(kind)[:30]!r}; choose one of {', '.join(LAYER_KINDS)}"
+        )
+    fields = LAYER_KINDS[kind].fields
+    for key, v in values.items():
+        if key not in fields:
+            allowed = ", ".join(fields) or "no fields"
+            raise LayerError(None, f"{kind} has no field {str(key)[:30]!r} ({kind} takes {allowed})")
+        rule = fields[key]
+        if isinstance(rule[0], str):
+            if v not in rule:
+                raise LayerError(
+                    None, f"{kind} {key} {str(v)[:30]!r} unknown; choose one of {', '.join(rule)}"
+                )
+            continue
+        lo, hi = rule
+        number = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        whole = isinstance(lo, int)
+        if not number or (whole and v != int(v)) or not lo <= v <= hi:
+            what = "a whole number" if whole else "a number"
+            raise LayerError(None, f"{kind} {key} must be {what} from {lo:g} to {hi:g}, got {str(v)[:30]}")
+        values[key] = int(v) if whole else float(v)
+    return Layer(kind, **values)
+
+
+def parse(text: str) -> Layer:
+    """A layer from its text: `"conv filters=8 kernel=3"`, omitted fields at their defaults.
+
+    Raises:
+      LayerError: naming the part that cannot be read.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise LayerError(None, "empty layer; write a kind such as 'conv filters=8 kernel=3'")
+    if len(text) > 200:
+        raise LayerError(None, f"layer text is {len(text)} characters long; at most 200")
+    kind, *parts = text.split()
+    values = {}
+    for part in parts:
+        key, sep, raw = part.partition("=")
+        if not sep:
+            raise LayerError(None, f"{kind}: cannot read {part[:30]!r}; write key=value")
+        rule = LAYER_KINDS[kind].fields.get(key) if kind in LAYER_KINDS else None
+        if rule is None or isinstance(rule[0], str):
+            values[key] = raw
+            continue
+        try:
+            values[key] = float(raw)
+        except ValueError:
+            raise LayerError(None, f"{kind} {key}: {raw[:30]!r} is not a number") from None
+    return make(kind, **values)
+
+
+def check_stack(layers: tuple[Layer, ...], in_shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """The output shape after each layer, or the first layer that cannot work.
+
+    Raises:
+      LayerError: naming the layer (its 1-based position) and why.
+    """
+    if len(layers) > MAX_LAYERS:
+        raise LayerError(None, f"{len(layers)} layers; at most {MAX_LAYERS}")
+    shapes, shape, total = [], tuple(in_shape), 0
+    for i, layer in enumerate(layers):
+        spec = LAYER_KINDS[layer.kind]
+        if spec.needs == "image" and len(shape) != 3:
+            raise LayerError(i, f"{layer.kind} needs an image (h×w×channels), but its input is a vector "
+                                f"of {shape[0]}: put it before the flatten")  # fmt: skip
+        if spec.needs == "vector" and len(shape) != 1:
+            raise LayerError(i, f"{layer.kind} needs a vector, but its input is an image "
+                                f"{'×'.join(map(str, shape))}: add a flatten layer before it")  # fmt: skip
+        try:
+            out = tuple(spec.shape(layer, shape))
+        except ValueError as e:
+            raise LayerError(i, f"{layer.kind}: {e}") from None
+        total += n_params(layer, shape)
+        if total > MAX_PARAMS:
+            raise LayerError(
+                i, f"{layer.label} brings the network to {total:,} parameters; at most {MAX_PARAMS:,}"
+            )
+        shapes.append(out)
+        shape = out
+    return shapes
+
+
+def n_params(layer: Layer, in_shape) -> int:
+    """Weights and biases of one layer on an input of `in_shape`."""
+    if layer.kind == "conv":
+        return layer.kernel * layer.kernel * in_shape[-1] * layer.filters + layer.filters
+    if layer.kind == "dense":
+        return in_shape[0] * layer.units + layer.units
+    return 0
+
+
+class Stack(nnx.Module):
+    """A stack of layers; each layer's activation (conv, dense) follows it."""
+
+    def __init__(self, layers: tuple[Layer, ...], in_shape, init: str, seed: int):
+        rngs = nnx.Rngs(params=seed)
+        self.specs = layers
+        mods, shape = [], tuple(in_shape)
+        for layer, out in zip(layers, check_stack(layers, in_shape)):
+            mods.append(LAYER_KINDS[layer.kind].module(layer, shape, init, rngs))
+            shape = out
+        self.layers = nnx.List(mods)
+
+    def __call__(self, x, keep=None):
+        """Forward pass.
+
+        Args:
+          x: (batch, *in_shape) inputs.
+          keep: optional list, one per layer, of dropout multipliers shaped like that
+            layer's output (0 or 1/(1-rate)), or None for no dropout there.
+
+        Returns:
+          (z_out, trace): the last layer's pre-activation and, per layer, (z, a).
+        """
+        trace = []
+        for i, (spec, mod) in enumerate(zip(self.specs, self.layers)):
+            z = mod(x)
+            a = _ALL_ACTIVATIONS[spec.activation].fn(z) if LAYER_KINDS[spec.kind].weights else z
+            if keep is not None and keep[i] is not None:
+                a = a * keep[i]
+            trace.append((z, a))
+            x = a
+        return trace[-1][0], trace
+
+
+def build(layers: tuple[Layer, ...], in_shape, init: str, seed: int):
+    """Build the module and split it: (graphdef, params pytree)."""
+    return nnx.split(Stack(layers, in_shape, init, seed), nnx.Param)
+
+
+def dropout_sites(layers: tuple[Layer, ...], in_shape) -> list[tuple[int, tuple[int, ...], float]]:
+    """(layer index, per-example shape of its mask, rate) for each dropout layer."""
+    shapes = check_stack(layers, in_shape)
+    return [(i, shapes[i], layer.rate) for i, layer in enumerate(layers) if layer.kind == "dropout"]
