@@ -24,46 +24,68 @@ def _read(path: str, what: str, binary: bool = False):
         raise CliError(f"cannot read {what} {path!r}: {e}") from None
 
 
-def load_config(args) -> Config:
-    config = from_json(_read(args.config, "config file")) if args.config else Config()
+def config_class(net: str):
+    if net == "cnn":
+        from playground.zoo.cnn.config import CnnConfig
+
+        return CnnConfig
+    return Config
+
+
+def load_config(args):
+    cls = config_class(getattr(args, "net", "mlp"))
+    config = from_json(_read(args.config, "config file"), cls) if args.config else cls()
     return set_items(args.set or [], config)
 
 
 def load_params_json(path: str) -> list:
     try:
         doc = json.loads(_read(path, "params file"))
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, RecursionError) as e:
         raise CliError(f"params file {path!r} is not valid JSON: {e}") from None
     if isinstance(doc, dict) and "params" in doc:  # a whole `train --out` file
         doc = doc["params"]
     if not isinstance(doc, dict) or not isinstance(doc.get("layers"), list):
-        raise CliError(f'params file {path!r} must hold {{"layers": [{{"kernel": ..., "bias": ...}}, ...]}}')
+        raise CliError(f'params file {path!r} must hold {{"layers": [{{"type": ..., ...}}, ...]}}')
     return doc["layers"]
 
 
+def final_outputs(task, params) -> list:
+    """The network's outputs after its output activation, one row per test input."""
+    from playground.core import engine, models
+    from playground.core.activations import OUTPUT_ACTIVATIONS
+
+    z = engine._forward(task.arch, engine.graph_of(task.arch), params, task.x_test)
+    return np.asarray(OUTPUT_ACTIVATIONS[task.arch.output_activation].fn(z), dtype=float).tolist()
+
+
 def export(task, state, history, stop_reason) -> dict:
-    """The documented `--out` object: config, data, params, history, stop_reason."""
+    """The documented `--out` object: config, data, params, history, stop_reason, outputs."""
     from playground.core import models
 
     def rows(a):
         return np.asarray(a, dtype=float).tolist()
 
     names = [k for k in history if k != "epoch"]
+    if task.arch.stack:
+        from playground.zoo.cnn.task import params_json
+
+        params = params_json(task, state.params)
+    else:
+        acts = [*task.config.layer_activations(), task.arch.output_activation]
+        params = {"layers": models.layers_json(state.params, acts)}
     return {
         "config": task.config.to_dict(),
         "data": {
             "train": {"inputs": rows(task.x_train), "targets": rows(task.y_train)},
             "test": {"inputs": rows(task.x_test), "targets": rows(task.y_test)},
         },
-        "params": {
-            "layers": models.layers_json(
-                state.params, [*task.config.layer_activations(), task.arch.output_activation]
-            )
-        },
+        "params": params,
         "history": [
             {"epoch": e, **{k: history[k][i] for k in names}} for i, e in enumerate(history["epoch"])
         ],
         "stop_reason": stop_reason,
+        "outputs": {"test": final_outputs(task, state.params)},
     }
 
 
@@ -103,19 +125,31 @@ def summary(state, history, stop_reason) -> str:
 def cmd_train(args) -> int:
     from playground.core import engine, models
 
+    if args.epochs is None:
+        args.epochs = 10 if args.net == "cnn" else 500
     if args.epochs < 0 or args.epochs > 1_000_000:
         raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
     config = load_config(args)
-    csv = _read(args.csv, "CSV file", binary=True) if args.csv else None
-    if csv is not None and config.dataset != "csv":
-        config = config.replace(dataset="csv")
     engine.enable_compile_cache()
-    task = engine.make_task(config, engine.load_data(config, csv))
+    if args.net == "cnn":
+        from playground.zoo.cnn import task as cnn
+
+        if args.csv:
+            raise CliError("--csv is for --net mlp (2-D points); the cnn trains on dataset mnist, digits or shapes")
+        task = cnn.make_task(config)
+    else:
+        csv = _read(args.csv, "CSV file", binary=True) if args.csv else None
+        if csv is not None and config.dataset != "csv":
+            config = config.replace(dataset="csv")
+        task = engine.make_task(config, engine.load_data(config, csv))
     params = None
     if args.params_in:
-        template = engine.init_state(task).params
+        layers = load_params_json(args.params_in)
         try:
-            params = models.layers_to_params(template, load_params_json(args.params_in))
+            if args.net == "cnn":
+                params = cnn.params_from_json(task, {"layers": layers})
+            else:
+                params = models.layers_to_params(engine.init_state(task).params, layers)
         except ValueError as e:
             raise CliError(str(e)) from None
     state = engine.init_state(task, params)
@@ -166,9 +200,11 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m playground", description="Neural Network Playground engine")
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train headless and optionally write everything to JSON")
-    t.add_argument("--config", help="config JSON file (fields as in Config)")
+    t.add_argument("--net", choices=("mlp", "cnn"), default="mlp",
+                   help="mlp: dense network on 2-D points (default); cnn: convolutional network on images")  # fmt: skip
+    t.add_argument("--config", help="config JSON file (fields as in Config, or CnnConfig with --net cnn)")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")
-    t.add_argument("--epochs", type=int, default=500)
+    t.add_argument("--epochs", type=int, default=None, help="epochs to train (default 500 for mlp, 10 for cnn)")
     t.add_argument("--params-in", help="start from these parameters (a params object or a train --out file)")
     t.add_argument("--csv", help="CSV data file with columns x1,x2,label (sets dataset=csv)")
     t.add_argument("--out", help="write config, data, params, history and stop_reason as JSON")

@@ -10,7 +10,7 @@ import dataclasses
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from playground.core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from playground.core.losses import LOSSES
@@ -35,8 +35,35 @@ class ConfigError(ValueError):
         self.field = field
 
 
+class Record:
+    """What every config class shares: copies, JSON and the query string. A subclass is a frozen
+    dataclass that validates itself in __post_init__; `text_limits` raises MAX_STRING per field."""
+
+    text_limits: ClassVar[dict] = {}
+    related: ClassVar[dict] = {}  # field -> fields its validity depends on (see RELATED)
+
+    def replace(self, **changes):
+        """A copy with `changes` applied and validated."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_query(self) -> dict[str, str]:
+        """URL query parameters for the fields that differ from the defaults."""
+        default = type(self)()
+        return {
+            f.name: format_value(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != getattr(default, f.name)
+        }
+
+
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(Record):
     """Every choice of one experiment. Defaults are TensorFlow Playground's opening screen."""
 
     # Data.
@@ -76,28 +103,9 @@ class Config:
         # Inputs are always in FEATURES order, whatever order they were given in.
         object.__setattr__(self, "features", tuple(f for f in FEATURES if f in self.features))
 
-    def replace(self, **changes) -> Config:
-        """A copy with `changes` applied and validated."""
-        return dataclasses.replace(self, **changes)
-
     def layer_activations(self) -> tuple[str, ...]:
         """The activation of each hidden layer, overrides applied."""
         return self.activations or (self.activation,) * len(self.hidden)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
-
-    def to_query(self) -> dict[str, str]:
-        """URL query parameters for the fields that differ from the defaults."""
-        default = Config()
-        return {
-            f.name: format_value(getattr(self, f.name))
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) != getattr(default, f.name)
-        }
 
 
 def _jsonable(v):
@@ -150,6 +158,11 @@ RELATED = {
 FIELD_TYPES: dict[str, type] = {f.name: f.type for f in dataclasses.fields(Config)}
 
 
+def field_types(cls=Config) -> dict[str, str]:
+    """Field name -> its annotation (a string), for any config class."""
+    return FIELD_TYPES if cls is Config else {f.name: f.type for f in dataclasses.fields(cls)}
+
+
 def _preview(value) -> str:
     """A short, safe rendering of any value for an error message."""
     try:
@@ -164,18 +177,24 @@ def _check(ok: bool, field: str, message: str):
         raise ConfigError(field, message)
 
 
-def validate(c: Config) -> None:
-    """Raise ConfigError naming the first bad field and what is allowed."""
-    for name, (lo, hi) in RANGES.items():
+def check_fields(c, ranges: dict, choices: dict) -> None:
+    """Numeric ranges and registry choices of any config; ConfigError names the first bad field."""
+    types = field_types(type(c))
+    for name, (lo, hi) in ranges.items():
         v = getattr(c, name)
-        kind = int if FIELD_TYPES[name] == "int" else float
+        kind = int if types[name] == "int" else float
         number = isinstance(v, (int, float)) and not isinstance(v, bool)
         _check(number and math.isfinite(v), name, f"must be a finite {kind.__name__}, got {_preview(v)}")
         _check(kind is float or v == int(v), name, f"must be a whole number, got {_preview(v)}")
         _check(lo <= v <= hi, name, f"must be between {lo:g} and {hi:g}, got {_preview(v)}")
-    for name, names in CHOICES.items():
+    for name, names in choices.items():
         v = getattr(c, name)
-        _check(v in names, name, f"unknown {v!r}; choose one of {', '.join(names)}")
+        _check(v in names, name, f"unknown {_preview(v)}; choose one of {', '.join(names)}")
+
+
+def validate(c: Config) -> None:
+    """Raise ConfigError naming the first bad field and what is allowed."""
+    check_fields(c, RANGES, CHOICES)
     _check(isinstance(c.features, tuple) and len(c.features) > 0, "features", "choose at least one feature")
     for f in c.features:
         _check(isinstance(f, str), "features", f"feature names are text, got {_preview(f)}")
@@ -227,17 +246,19 @@ def validate(c: Config) -> None:
         )
 
 
-def parse_value(field: str, raw: Any) -> Any:
+def parse_value(field: str, raw: Any, cls=Config) -> Any:
     """Convert a raw value (string from a URL or `--set`, or JSON value) to the field's type.
 
     Raises:
       ConfigError: naming the field, when the value cannot be read.
     """
-    if field not in FIELD_TYPES:
-        raise ConfigError(field, f"unknown field; fields are {', '.join(FIELD_TYPES)}")
-    kind = FIELD_TYPES[field]
-    if isinstance(raw, str) and len(raw) > MAX_STRING:
-        raise ConfigError(field, f"value is {len(raw)} characters long; at most {MAX_STRING}")
+    types = field_types(cls)
+    if field not in types:
+        raise ConfigError(field, f"unknown field; fields are {', '.join(types)}")
+    kind = types[field]
+    limit = cls.text_limits.get(field, MAX_STRING)
+    if isinstance(raw, str) and len(raw) > limit:
+        raise ConfigError(field, f"value is {len(raw)} characters long; at most {limit}")
     try:
         if kind.startswith("tuple"):
             items = raw.split(",") if isinstance(raw, str) else list(raw)
@@ -268,27 +289,29 @@ def _scalar(kind: str, raw):
     return v
 
 
-def from_dict(d: Mapping[str, Any], base: Config | None = None) -> Config:
-    """Strict: apply `d` on top of `base` (default Config()); unknown keys are ignored.
+def from_dict(d: Mapping[str, Any], base: Record | None = None, cls=Config):
+    """Strict: apply `d` on top of `base` (default cls()); unknown keys are ignored.
 
     Raises:
       ConfigError: for the first value that is unreadable or invalid.
     """
+    cls = type(base) if base is not None else cls
     if not isinstance(d, Mapping):
         raise ConfigError("config", "must be a JSON object of field: value")
-    values = {k: parse_value(k, v) for k, v in d.items() if k in FIELD_TYPES}
-    return dataclasses.replace(base or Config(), **values)
+    types = field_types(cls)
+    values = {k: parse_value(k, v, cls) for k, v in d.items() if k in types}
+    return dataclasses.replace(base or cls(), **values)
 
 
-def from_json(text: str) -> Config:
+def from_json(text: str, cls=Config):
     try:
         d = json.loads(text)
     except (ValueError, RecursionError) as e:  # JSONDecodeError, and ints too long to read
         raise ConfigError("config", f"not valid JSON ({e})") from None
-    return from_dict(d)
+    return from_dict(d, cls=cls)
 
 
-def from_query(query: Mapping[str, Any]) -> tuple[Config, list[str]]:
+def from_query(query: Mapping[str, Any], cls=Config) -> tuple[Record, list[str]]:
     """Lenient: read URL query parameters; never raises.
 
     Each unreadable or invalid value falls back to its default, and a warning
@@ -302,14 +325,14 @@ def from_query(query: Mapping[str, Any]) -> tuple[Config, list[str]]:
     """
     warnings: list[str] = []
     values: dict[str, Any] = {}
-    for key in FIELD_TYPES:
+    for key in field_types(cls):
         if key not in query:
             continue
         raw = query[key]
         if isinstance(raw, (list, tuple)):  # repeated parameter: the last one wins
             raw = raw[-1] if raw else ""
         try:
-            values[key] = parse_value(key, raw)
+            values[key] = parse_value(key, raw, cls)
         except ConfigError as e:
             warnings.append(f"{e}; using the default")
     # The page writes dataset=csv after an upload or a clicked-in point, but the
@@ -322,24 +345,26 @@ def from_query(query: Mapping[str, Any]) -> tuple[Config, list[str]]:
     # other); drop the field each error names until the rest is valid.
     while True:
         try:
-            return dataclasses.replace(Config(), **values), warnings
+            return dataclasses.replace(cls(), **values), warnings
         except ConfigError as e:
             warnings.append(f"{e}; using the default")
-            culprits = [f for f in (e.field, *RELATED.get(e.field, ())) if f in values]
+            related = RELATED if cls is Config else cls.related
+            culprits = [f for f in (e.field, *related.get(e.field, ())) if f in values]
             if not culprits:
                 values.clear()
             else:
                 values.pop(culprits[0])
 
 
-def set_items(items: list[str], base: Config) -> Config:
+def set_items(items: list[str], base: Record) -> Record:
     """Apply `KEY=VALUE` strings (the CLI's `--set`), strictly."""
     d = {}
+    types = field_types(type(base))
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
             raise ConfigError(item, "expected KEY=VALUE")
-        if key.strip() not in FIELD_TYPES:
-            raise ConfigError(key.strip(), f"unknown field; fields are {', '.join(FIELD_TYPES)}")
+        if key.strip() not in types:
+            raise ConfigError(key.strip(), f"unknown field; fields are {', '.join(types)}")
         d[key.strip()] = value
     return from_dict(d, base)

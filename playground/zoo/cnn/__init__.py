@@ -1,0 +1,1 @@
+"""A convolutional network trained live on images (issue 12): config, task, session, views."""

@@ -1,0 +1,201 @@
+"""A CNN config bound to its images: the engine's Task, and the CNN's session.
+
+The Session mirrors the Playground's (`live/session.py`): it owns config, data, training state
+and history; a new learning rate or optimizer number is applied to the running state, weights
+kept; new data or a new stack resets the weights with a note saying why. No Streamlit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import jax.numpy as jnp
+import numpy as np
+
+from playground.core import engine, layers, losses
+from playground.data.images import ImageData, make_images
+from playground.live.session import HYPER_FIELDS, MAX_HISTORY
+from playground.zoo.cnn.config import CnnConfig
+
+DATA_FIELDS = ("dataset", "n_samples", "noise", "train_ratio", "seed")
+
+
+def load_data(config: CnnConfig) -> ImageData:
+    return make_images(config.dataset, config.samples, config.noise, config.train_ratio, config.seed)
+
+
+def make_task(config: CnnConfig, data: ImageData | None = None) -> engine.Task:
+    """Bind a config to its images (made from the config when not given)."""
+    data = data if data is not None else load_data(config)
+    stack = config.stack()
+    n_train, n_test = len(data.x_train), len(data.x_test)
+    batch = {"batch": n_train, "stochastic": 1}.get(config.gd_variant, min(config.batch_size, n_train))
+    arch = engine.Arch(
+        specs=stack,
+        n_in=math.prod(data.shape),
+        loss="ce",
+        output_activation="softmax",
+        kind="multiclass",
+        optimizer=config.optimizer,
+        n_train=n_train,
+        n_test=n_test,
+        batch=batch,
+        steps=-(-n_train // batch),
+        in_shape=tuple(data.shape),
+    )
+
+    def targets(y):
+        return jnp.asarray(losses.encode_targets(y, "multiclass", "ce", "softmax", data.n_classes))
+
+    pool = jnp.asarray(engine.permutation_pool(n_train, config.seed))
+    return engine.Task(config, data, arch, jnp.asarray(data.x_train), targets(data.y_train),
+                       jnp.asarray(data.x_test), targets(data.y_test), pool)  # fmt: skip
+
+
+def params_json(task: engine.Task, params) -> dict:
+    """The self-describing params format: {"layers": [...]} input to output, each with its type."""
+    from flax import nnx
+
+    pure = nnx.to_pure_dict(params)["layers"]
+    out = []
+    for i, layer in enumerate(task.arch.specs):
+        p = pure.get(i, {})
+        if layer.kind == "conv":
+            out.append({"type": "conv", "kernel": np.asarray(p["kernel"]).tolist(), "bias": np.asarray(p["bias"]).tolist(),
+                        "stride": layer.stride, "padding": layer.padding, "activation": layer.activation})  # fmt: skip
+        elif layer.kind in ("maxpool", "avgpool"):
+            out.append({"type": layer.kind, "window": layer.window, "stride": layer.window})
+        elif layer.kind == "dense":
+            out.append({"type": "dense", "kernel": np.asarray(p["kernel"]).tolist(), "bias": np.asarray(p["bias"]).tolist(),
+                        "activation": layer.activation})  # fmt: skip
+        elif layer.kind == "dropout":
+            out.append({"type": "dropout", "rate": layer.rate})
+        else:
+            out.append({"type": layer.kind})
+    return {"layers": out}
+
+
+def params_from_json(task: engine.Task, obj) -> object:
+    """Parameters for this task's network from the params format.
+
+    Raises:
+      ValueError: naming the layer and what does not match this network.
+    """
+    from flax import nnx
+
+    template = engine.build(task.arch, "glorot", 0)[1]
+    specs = task.arch.specs
+    got = obj.get("layers") if isinstance(obj, dict) else None
+    if not isinstance(got, list) or len(got) != len(specs):
+        n = len(got) if isinstance(got, list) else "no"
+        raise ValueError(f"params: {n} layers, this network has {len(specs)} (with its output layer)")
+    ref = nnx.to_pure_dict(template)["layers"]
+    pure = {}
+    for i, (layer, g) in enumerate(zip(specs, got)):
+        if not isinstance(g, dict) or g.get("type") != layer.kind:
+            t = g.get("type") if isinstance(g, dict) else type(g).__name__
+            raise ValueError(f"params layer {i + 1}: type {str(t)[:40]!r}, this network has {layer.kind} there")
+        if i not in ref:
+            continue
+        pure[i] = {}
+        for name, want in ref[i].items():
+            try:
+                arr = np.asarray(g[name], dtype=np.float32)
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"params layer {i + 1}: {name} missing or not numbers") from None
+            if arr.shape != want.shape:
+                raise ValueError(f"params layer {i + 1}: {name} has shape {arr.shape}, the network needs {want.shape}")
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"params layer {i + 1}: {name} has NaN or infinite values")
+            pure[i][name] = jnp.asarray(arr)
+    nnx.replace_by_pure_dict(template, {"layers": pure})
+    return template
+
+
+class Session:
+    """One user's CNN experiment: config + images + training state + history."""
+
+    def __init__(self, config: CnnConfig | None = None):
+        engine.enable_compile_cache()
+        self.notice: str | None = None
+        self._load(config or CnnConfig())
+
+    def _load(self, config: CnnConfig, data: ImageData | None = None):
+        self.task = make_task(config, data)
+        self.config = config
+        self.reset()
+
+    def reset(self):
+        """Fresh weights from the config's seed; history cleared."""
+        self.state = engine.init_state(self.task)
+        self.history = {"epoch": [], **{k: [] for k in engine.metric_names(self.task)}}
+        self.stop_reason: str | None = None
+
+    def apply(self, config: CnnConfig) -> str | None:
+        """Switch to `config`; returns a note when the weights had to be reset. On an error
+        (ConfigError, DataError) nothing changes: the last good network keeps training."""
+        old = self.config
+        if config == old:
+            return None
+        changed = {f.name for f in dataclasses.fields(config) if getattr(config, f.name) != getattr(old, f.name)}
+        structural = changed - set(HYPER_FIELDS)
+        if not structural:
+            self.config = config
+            self.task = dataclasses.replace(self.task, config=config)
+            self.state = engine.set_hypers(self.state, config)
+            self.stop_reason = engine.stop_message(self.state, None)
+            self.notice = None
+            return None
+        same_data = not (structural & set(DATA_FIELDS))
+        self._load(config, self.task.data if same_data else None)
+        what = "the network changed" if same_data else "the data changed"
+        self.notice = f"Weights reset: {what} ({', '.join(sorted(structural))})."
+        return self.notice
+
+    @property
+    def epoch(self) -> int:
+        return int(self.state.epoch)
+
+    @property
+    def running(self) -> bool:
+        return int(self.state.status) == engine.RUNNING
+
+    def step(self, n_epochs: int = 1, chunk: int | None = None) -> int:
+        """Train n_epochs (or until the run stops); returns epochs done."""
+        if not self.running:
+            return 0
+        self.state, h, reason = engine.advance(self.task, self.state, n_epochs, chunk=chunk)
+        for k, v in h.items():
+            self.history[k].extend(v)
+        if len(self.history["epoch"]) > MAX_HISTORY:  # thin 2:1, keep the last
+            n = len(self.history["epoch"])
+            keep = [*range(0, n - 1, 2), n - 1]
+            self.history = {k: [v[i] for i in keep] for k, v in self.history.items()}
+        if reason:
+            self.stop_reason = reason
+        return len(h["epoch"])
+
+    def table(self) -> list[dict]:
+        """The builder's table: one row per layer (input first) with output shape and parameters."""
+        return layer_table(self.task.arch.specs, self.task.arch.in_shape)
+
+    def params_json(self) -> dict:
+        return params_json(self.task, self.state.params)
+
+
+def layer_table(stack, in_shape) -> list[dict]:
+    """Rows {layer, kind, output, parameters}; the last layer is called "output"."""
+    shapes = layers.check_stack(stack, in_shape)
+    rows = [{"layer": "input", "kind": "input", "output": "×".join(map(str, in_shape)), "parameters": 0}]
+    prev = tuple(in_shape)
+    for i, (layer, shape) in enumerate(zip(stack, shapes)):
+        last = i == len(stack) - 1
+        rows.append({
+            "layer": "output" if last else f"{i + 1}. {layer.label}",
+            "kind": "output" if last else layer.kind,
+            "output": "×".join(map(str, shape)),
+            "parameters": layers.n_params(layer, prev),
+        })  # fmt: skip
+        prev = shape
+    return rows
