@@ -52,7 +52,7 @@ def load_params_json(path: str) -> list:
 
 def final_outputs(task, params) -> list:
     """The network's outputs after its output activation, one row per test input."""
-    from playground.core import engine, models
+    from playground.core import engine
     from playground.core.activations import OUTPUT_ACTIVATIONS
 
     z = engine._forward(task.arch, engine.graph_of(task.arch), params, task.x_test)
@@ -135,7 +135,9 @@ def cmd_train(args) -> int:
         from playground.zoo.cnn import task as cnn
 
         if args.csv:
-            raise CliError("--csv is for --net mlp (2-D points); the cnn trains on dataset mnist, digits or shapes")
+            raise CliError(
+                "--csv is for --net mlp (2-D points); the cnn trains on dataset mnist, digits or shapes"
+            )
         task = cnn.make_task(config)
     else:
         csv = _read(args.csv, "CSV file", binary=True) if args.csv else None
@@ -200,11 +202,17 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m playground", description="Neural Network Playground engine")
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train headless and optionally write everything to JSON")
-    t.add_argument("--net", choices=("mlp", "cnn"), default="mlp",
-                   help="mlp: dense network on 2-D points (default); cnn: convolutional network on images")  # fmt: skip
+    t.add_argument(
+        "--net",
+        choices=("mlp", "cnn"),
+        default="mlp",
+        help="mlp: dense network on 2-D points (default); cnn: convolutional network on images",
+    )
     t.add_argument("--config", help="config JSON file (fields as in Config, or CnnConfig with --net cnn)")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")
-    t.add_argument("--epochs", type=int, default=None, help="epochs to train (default 500 for mlp, 10 for cnn)")
+    t.add_argument(
+        "--epochs", type=int, default=None, help="epochs to train (default 500 for mlp, 10 for cnn)"
+    )
     t.add_argument("--params-in", help="start from these parameters (a params object or a train --out file)")
     t.add_argument("--csv", help="CSV data file with columns x1,x2,label (sets dataset=csv)")
     t.add_argument("--out", help="write config, data, params, history and stop_reason as JSON")

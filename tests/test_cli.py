@@ -62,8 +62,22 @@ def test_out_data_are_the_network_inputs_and_the_losses_recompute(tmp_path):
 def test_ce_targets_are_one_hot(tmp_path):
     out = tmp_path / "run.json"
     code = cli.main(
-        ["train", "--quiet", "--epochs", "0", "--set", "dataset=blobs", "--set", "n_classes=4",
-         "--set", "loss=ce", "--set", "output_activation=softmax", "--out", str(out)]
+        [
+            "train",
+            "--quiet",
+            "--epochs",
+            "0",
+            "--set",
+            "dataset=blobs",
+            "--set",
+            "n_classes=4",
+            "--set",
+            "loss=ce",
+            "--set",
+            "output_activation=softmax",
+            "--out",
+            str(out),
+        ]
     )
     assert code == 0
     targets = np.array(json.loads(out.read_text())["data"]["train"]["targets"])
@@ -80,11 +94,27 @@ def test_epochs_zero_writes_initial_params_and_params_in_round_trips(tmp_path):
         np.testing.assert_allclose(got["kernel"], want["kernel"], rtol=1e-6)
     assert doc["history"] == []
     # Train 25 epochs from the file, compare to training the same params in-process.
-    assert cli.main(["train", "--quiet", "--epochs", "25", "--set", "seed=7", "--params-in", str(first),
-                     "--out", str(second)]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                "--quiet",
+                "--epochs",
+                "25",
+                "--set",
+                "seed=7",
+                "--params-in",
+                str(first),
+                "--out",
+                str(second),
+            ]
+        )
+        == 0
+    )
     state, _, _ = engine.advance(task, engine.init_state(task), 25)
-    for got, want in zip(json.loads(second.read_text())["params"]["layers"],
-                         models.params_to_layers(state.params), strict=True):
+    for got, want in zip(
+        json.loads(second.read_text())["params"]["layers"], models.params_to_layers(state.params), strict=True
+    ):
         np.testing.assert_allclose(got["kernel"], want["kernel"], rtol=1e-5, atol=1e-6)
 
 
@@ -110,8 +140,17 @@ def test_bad_input_is_one_clear_line(args, message, capsys):
 
 def test_params_in_shape_mismatch_is_clear(tmp_path, capsys):
     f = tmp_path / "p.json"
-    f.write_text(json.dumps({"layers": [{"kernel": [[1, 2]], "bias": [0, 0]}, {"kernel": [[1]], "bias": [0]},
-                                        {"kernel": [[1]], "bias": [0]}]}))
+    f.write_text(
+        json.dumps(
+            {
+                "layers": [
+                    {"kernel": [[1, 2]], "bias": [0, 0]},
+                    {"kernel": [[1]], "bias": [0]},
+                    {"kernel": [[1]], "bias": [0]},
+                ]
+            }
+        )
+    )
     assert cli.main(["train", "--quiet", "--epochs", "1", "--params-in", str(f)]) == 2
     assert "layer 0: kernel has shape (1, 2), the network needs (2, 4)" in capsys.readouterr().err
 
@@ -134,15 +173,21 @@ def test_bench_quick_json_has_required_keys():
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     for group, key in [
-        ("tfp_default", "engine_epochs_per_s"), ("tfp_default", "numpy_epochs_per_s"),
-        ("tfp_default", "speedup"), ("deep", "engine_epochs_per_s"), ("compile", "first_chunk_s"),
+        ("tfp_default", "engine_epochs_per_s"),
+        ("tfp_default", "numpy_epochs_per_s"),
+        ("tfp_default", "speedup"),
+        ("deep", "engine_epochs_per_s"),
+        ("compile", "first_chunk_s"),
         ("compile", "first_chunk_warm_cache_s"),
-        ("compile", "recompiles_on_lr_change"), ("race8", "time_ratio"), ("grid100", "ms"),
+        ("compile", "recompiles_on_lr_change"),
+        ("race8", "time_ratio"),
+        ("grid100", "ms"),
     ]:
         assert d[group][key] >= 0, (group, key)
     assert d["compile"]["recompiles_on_lr_change"] == 0
     assert d["tfp_default"]["speedup"] == pytest.approx(
-        d["tfp_default"]["engine_epochs_per_s"] / d["tfp_default"]["numpy_epochs_per_s"])
+        d["tfp_default"]["engine_epochs_per_s"] / d["tfp_default"]["numpy_epochs_per_s"]
+    )
 
 
 def test_params_are_self_describing_and_old_files_still_load(tmp_path, capsys):

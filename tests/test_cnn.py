@@ -52,7 +52,9 @@ def test_bad_stacks_name_the_layer(layers, words):
 
 
 def test_query_and_set_fall_back_or_refuse_with_the_field():
-    cfg, warnings = C.from_query({"dataset": "digits", "layers": "flatten,conv", "learning_rate": "x"}, CnnConfig)
+    cfg, warnings = C.from_query(
+        {"dataset": "digits", "layers": "flatten,conv", "learning_rate": "x"}, CnnConfig
+    )
     assert cfg.dataset == "digits" and cfg.layers == CnnConfig().layers and cfg.learning_rate == 0.003
     assert any(w.startswith("layers: layer 2: conv needs an image") for w in warnings)
     assert any(w.startswith("learning_rate:") for w in warnings)
@@ -114,7 +116,9 @@ def test_confusion_and_mistakes_against_independent_counts(trained):
     confid = [mi["confidence"] for mi in out["mistakes"]]
     assert confid == sorted(confid, reverse=True)
     assert all(mi["label"] != mi["pred"] and labels[mi["index"]] == mi["label"] for mi in out["mistakes"])
-    assert out["cell"]["count"] == m[3, 3] and all(labels[i] == 3 and pred[i] == 3 for i in out["cell"]["indices"])
+    assert out["cell"]["count"] == m[3, 3] and all(
+        labels[i] == 3 and pred[i] == 3 for i in out["cell"]["indices"]
+    )
 
 
 def test_frame_maps_decode_to_the_activations(trained):
@@ -127,8 +131,9 @@ def test_frame_maps_decode_to_the_activations(trained):
     decoded = (codes.astype(float) - 128) / 127 * first["scale"]
     np.testing.assert_allclose(decoded, np.moveaxis(maps[0], -1, 0), atol=first["scale"] / 127)
     assert f["probs"] == pytest.approx(probs.tolist(), abs=1e-5)
-    drawn = frames.frame(task, params, trained.history, 0, {"source": "drawn", "pixels": np.ones((8, 8)).tolist()},
-                         last=False)  # fmt: skip
+    drawn = frames.frame(
+        task, params, trained.history, 0, {"source": "drawn", "pixels": np.ones((8, 8)).tolist()}, last=False
+    )
     assert drawn["chosen"]["source"] == "drawn" and drawn["probs"] != f["probs"]
 
 
@@ -166,13 +171,22 @@ def test_session_keeps_weights_on_a_rate_change_and_resets_on_a_new_stack(traine
     assert engine.compile_count() == n  # a new learning rate never recompiles
     note = s.apply(SMALL.replace(layers=PRESETS["dense only (compare!)"]))
     assert note.startswith("Weights reset: the network changed") and s.epoch == 0
-    assert [r["kind"] for r in layer_table(s.task.arch.specs, (8, 8, 1))] == ["input", "flatten", "dense", "output"]
+    assert [r["kind"] for r in layer_table(s.task.arch.specs, (8, 8, 1))] == [
+        "input",
+        "flatten",
+        "dense",
+        "output",
+    ]
 
 
 def _np_run(layers, x):
     """Run a params file's network with NumPy alone (the documented format)."""
-    acts = {"relu": lambda z: np.maximum(z, 0), "linear": lambda z: z, "tanh": np.tanh,
-            "softmax": lambda z: np.exp(z - z.max(-1, keepdims=True)) / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True)}  # fmt: skip
+
+    def softmax(z):
+        e = np.exp(z - z.max(-1, keepdims=True))
+        return e / e.sum(-1, keepdims=True)
+
+    acts = {"relu": lambda z: np.maximum(z, 0), "linear": lambda z: z, "tanh": np.tanh, "softmax": softmax}
     for la in layers:
         if la["type"] == "conv":
             k, b = np.asarray(la["kernel"]), np.asarray(la["bias"])
@@ -182,8 +196,16 @@ def _np_run(layers, x):
                 ph = max((-(-h // s) - 1) * s + kh - h, 0)
                 x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (ph // 2, ph - ph // 2), (0, 0)))
             oh = (x.shape[1] - kh) // s + 1
-            out = np.stack([np.stack([np.tensordot(x[:, i * s : i * s + kh, j * s : j * s + kh], k, 3)
-                                      for j in range(oh)], 1) for i in range(oh)], 1)  # fmt: skip
+            out = np.stack(
+                [
+                    np.stack(
+                        [np.tensordot(x[:, i * s : i * s + kh, j * s : j * s + kh], k, 3) for j in range(oh)],
+                        1,
+                    )
+                    for i in range(oh)
+                ],
+                1,
+            )
             x = acts[la["activation"]](out + b)
         elif la["type"] in ("maxpool", "avgpool"):
             k = la["window"]
@@ -203,14 +225,23 @@ def test_out_file_runs_in_numpy_and_round_trips_through_params_in(tmp_path, caps
     assert cli.main([*args, "--epochs", "2", "--out", str(out)]) == 0
     doc = json.loads(out.read_text())
     assert set(doc) == {"config", "data", "params", "history", "stop_reason", "outputs"}
-    assert [la["type"] for la in doc["params"]["layers"]] == ["conv", "maxpool", "conv", "maxpool", "flatten",
-                                                               "dense", "dense"]  # fmt: skip
+    assert [la["type"] for la in doc["params"]["layers"]] == [
+        "conv",
+        "maxpool",
+        "conv",
+        "maxpool",
+        "flatten",
+        "dense",
+        "dense",
+    ]
     x = np.asarray(doc["data"]["test"]["inputs"])
     assert x.shape[1:] == (8, 8, 1) and np.asarray(doc["data"]["test"]["targets"]).shape[1] == 10
     np.testing.assert_allclose(_np_run(doc["params"]["layers"], x), doc["outputs"]["test"], atol=1e-5)
     assert len(doc["history"]) == 2
     assert cli.main([*args, "--epochs", "0", "--params-in", str(out), "--out", str(again)]) == 0
-    np.testing.assert_allclose(json.loads(again.read_text())["outputs"]["test"], doc["outputs"]["test"], atol=1e-6)
+    np.testing.assert_allclose(
+        json.loads(again.read_text())["outputs"]["test"], doc["outputs"]["test"], atol=1e-6
+    )
     bad = doc["params"]
     bad["layers"][0]["type"] = "dense"
     (tmp_path / "bad.json").write_text(json.dumps(bad))

@@ -24,6 +24,7 @@ DEFAULT = Config()
 # ---------------------------------------------------------------------------
 # Defaults and registries.
 
+
 def test_defaults_are_tensorflow_playgrounds_opening_screen():
     c = Config()
     assert c.dataset == "circle" and c.noise == 0 and c.train_ratio == 0.5
@@ -44,16 +45,26 @@ def test_choices_are_the_registries():
     assert set(cfg.RANGES) | set(cfg.CHOICES) <= set(FIELDS)
 
 
-@pytest.mark.parametrize("field, name", [(f, n) for f, names in cfg.CHOICES.items() for n in names
-                                         if f not in ("loss", "output_activation", "dataset")])
+@pytest.mark.parametrize(
+    "field, name",
+    [
+        (f, n)
+        for f, names in cfg.CHOICES.items()
+        for n in names
+        if f not in ("loss", "output_activation", "dataset")
+    ],
+)
 def test_every_registry_name_is_accepted(field, name):
     assert getattr(Config(**{field: name}), field) == name
 
 
 def fitting_loss(dataset):
     """A loss and output activation that fit a dataset, found from the registries."""
-    kind = "regression" if dataset in DATASETS and DATASETS[dataset].task == "regression" else (
-        "multiclass" if dataset == "blobs" else "binary")
+    kind = (
+        "regression"
+        if dataset in DATASETS and DATASETS[dataset].task == "regression"
+        else ("multiclass" if dataset == "blobs" else "binary")
+    )
     loss = next(n for n, s in LOSSES.items() if kind in s.tasks)
     return loss, LOSSES[loss].outputs[0]
 
@@ -97,15 +108,48 @@ def test_layer_activations_overrides():
 
 ROUND_TRIP = [
     Config(),
-    Config(dataset="blobs", n_classes=4, loss="ce", output_activation="softmax", hidden=(8, 8, 3),
-           activations=("relu", "tanh", "elu"), features=("x1", "x2", "sin(x1)", "x1*x2"), noise=12.5,
-           learning_rate=0.1234567, optimizer="adam", beta2=0.99991, seed=42, l2=1e-5, dropout=0.2,
-           gd_variant="stochastic"),
-    Config(dataset="reg-plane", loss="huber", output_activation="linear", hidden=(), features=("x1^2",),
-           init="he", eps=1e-12, momentum=0.999, batch_size=1000, early_stopping_patience=5,
-           optimizer="nesterov", train_ratio=0.9),
-    Config(hidden=(32,) * 8, learning_rate=1e-6, n_samples=2000, seed=2**31 - 1, l1=1.0, weight_decay=0.3,
-           optimizer="adamw", features=tuple(FEATURES), dataset="csv"),
+    Config(
+        dataset="blobs",
+        n_classes=4,
+        loss="ce",
+        output_activation="softmax",
+        hidden=(8, 8, 3),
+        activations=("relu", "tanh", "elu"),
+        features=("x1", "x2", "sin(x1)", "x1*x2"),
+        noise=12.5,
+        learning_rate=0.1234567,
+        optimizer="adam",
+        beta2=0.99991,
+        seed=42,
+        l2=1e-5,
+        dropout=0.2,
+        gd_variant="stochastic",
+    ),
+    Config(
+        dataset="reg-plane",
+        loss="huber",
+        output_activation="linear",
+        hidden=(),
+        features=("x1^2",),
+        init="he",
+        eps=1e-12,
+        momentum=0.999,
+        batch_size=1000,
+        early_stopping_patience=5,
+        optimizer="nesterov",
+        train_ratio=0.9,
+    ),
+    Config(
+        hidden=(32,) * 8,
+        learning_rate=1e-6,
+        n_samples=2000,
+        seed=2**31 - 1,
+        l1=1.0,
+        weight_decay=0.3,
+        optimizer="adamw",
+        features=tuple(FEATURES),
+        dataset="csv",
+    ),
 ]
 
 
@@ -147,6 +191,7 @@ def test_features_are_kept_in_registry_order():
 # ---------------------------------------------------------------------------
 # Lenient parsing: from_query.
 
+
 def test_from_query_ignores_unknown_keys_and_defaults_missing_ones():
     assert from_query({}) == (Config(), [])
     assert from_query({"foo": "1", "hidden_hide": "true", "": "", "LEARNING_RATE": "5"}) == (Config(), [])
@@ -161,18 +206,49 @@ def test_from_query_repeated_parameter_last_wins_and_whitespace_is_trimmed():
 
 
 BAD_QUERY_VALUES = [
-    ("n_samples", "abc"), ("n_samples", "5"), ("n_samples", "2.5e3"), ("n_samples", "nan"),
-    ("n_samples", "1e308"), ("learning_rate", "1e308"), ("learning_rate", "nan"), ("learning_rate", "inf"),
-    ("learning_rate", "-0.1"), ("learning_rate", "0x10"), ("learning_rate", ""), ("noise", "-inf"),
-    ("noise", "51"), ("seed", "-1"), ("seed", "1e308"), ("seed", "2147483648"), ("batch_size", "2.5"),
-    ("batch_size", "true"), ("early_stopping_patience", "1" + "0" * 150), ("dropout", "0.95"),
-    ("train_ratio", "0"), ("hidden", "x" * 10_000), ("hidden", "4,99"), ("hidden", "4,2.5"),
-    ("hidden", ",".join(["4"] * 9)), ("hidden", "4,-1"), ("activation", "swish"),
+    ("n_samples", "abc"),
+    ("n_samples", "5"),
+    ("n_samples", "2.5e3"),
+    ("n_samples", "nan"),
+    ("n_samples", "1e308"),
+    ("learning_rate", "1e308"),
+    ("learning_rate", "nan"),
+    ("learning_rate", "inf"),
+    ("learning_rate", "-0.1"),
+    ("learning_rate", "0x10"),
+    ("learning_rate", ""),
+    ("noise", "-inf"),
+    ("noise", "51"),
+    ("seed", "-1"),
+    ("seed", "1e308"),
+    ("seed", "2147483648"),
+    ("batch_size", "2.5"),
+    ("batch_size", "true"),
+    ("early_stopping_patience", "1" + "0" * 150),
+    ("dropout", "0.95"),
+    ("train_ratio", "0"),
+    ("hidden", "x" * 10_000),
+    ("hidden", "4,99"),
+    ("hidden", "4,2.5"),
+    ("hidden", ",".join(["4"] * 9)),
+    ("hidden", "4,-1"),
+    ("activation", "swish"),
     ("activation", "x" * 10_000),
-    ("activation", "TANH"), ("optimizer", ""), ("optimizer", "lbfgs"), ("gd_variant", "full"),
-    ("init", "zeros"), ("dataset", "mnist"), ("loss", "l1"), ("features", "x1,zz"), ("features", ""),
-    ("features", "x1,x1"), ("activations", "relu"), ("activations", "relu,swish"), ("n_classes", "7"),
-    ("eps", "0"), ("beta2", "1"),
+    ("activation", "TANH"),
+    ("optimizer", ""),
+    ("optimizer", "lbfgs"),
+    ("gd_variant", "full"),
+    ("init", "zeros"),
+    ("dataset", "mnist"),
+    ("loss", "l1"),
+    ("features", "x1,zz"),
+    ("features", ""),
+    ("features", "x1,x1"),
+    ("activations", "relu"),
+    ("activations", "relu,swish"),
+    ("n_classes", "7"),
+    ("eps", "0"),
+    ("beta2", "1"),
 ]
 
 
@@ -190,7 +266,9 @@ def test_from_query_bad_value_warns_once_and_keeps_the_default(field, raw):
 def test_from_query_resolves_dependent_fields():
     # ce needs softmax: the pair together is fine, ce alone falls back.
     assert from_query({"loss": "ce", "output_activation": "softmax"}) == (
-        Config(loss="ce", output_activation="softmax"), [])
+        Config(loss="ce", output_activation="softmax"),
+        [],
+    )
     c, warnings = from_query({"loss": "ce"})
     assert c == Config() and len(warnings) == 1 and "'ce'" in warnings[0]
     # A regression dataset with the default (classification) loss: one warning, a valid config.
@@ -350,7 +428,8 @@ def test_config_constructor_lists_allowed_values_for_choice_fields(field, words)
 def test_from_dict_ignores_unknown_keys_and_applies_on_base():
     base = Config(noise=10.0)
     assert from_dict({"nope": 1, "hidden": [3], "learning_rate": "0.5"}, base) == base.replace(
-        hidden=(3,), learning_rate=0.5)
+        hidden=(3,), learning_rate=0.5
+    )
     assert from_dict({"n_samples": 300.0}).n_samples == 300  # a whole float is an int
     assert type(from_dict({"n_samples": "300"}).n_samples) is int
 
@@ -365,25 +444,39 @@ def test_from_json_rejects_non_objects_with_a_config_error(text):
 def test_set_items():
     c = set_items(["learning_rate=0.3", " hidden = 5,5 ", "activation=relu"], Config())
     assert (c.learning_rate, c.hidden, c.activation) == (0.3, (5, 5), "relu")
-    for items, field in ((["learning_rate=abc"], "learning_rate"), (["foo=1"], "foo"),
-                         (["noequals"], "noequals"), (["hidden=4,2", "activations=relu"], "activations")):
+    for items, field in (
+        (["learning_rate=abc"], "learning_rate"),
+        (["foo=1"], "foo"),
+        (["noequals"], "noequals"),
+        (["hidden=4,2", "activations=relu"], "activations"),
+    ):
         with pytest.raises(ConfigError) as info:
             set_items(items, Config())
         assert info.value.field == field
 
 
-@pytest.mark.parametrize("call", [
-    lambda: from_dict({"seed": 10**5000}),
-    lambda: from_json('{"seed": 1' + "0" * 5000 + "}"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: from_dict({"seed": 10**5000}),
+        lambda: from_json('{"seed": 1' + "0" * 5000 + "}"),
+    ],
+)
 def test_huge_integers_raise_config_error(call):
     with pytest.raises(ConfigError):
         call()
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"n_samples": float("inf")}, {"seed": float("nan")}, {"features": ("x1", ["x2"])}, {"activations": 5},
-], ids=["inf", "nan", "list-feature", "int-activations"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n_samples": float("inf")},
+        {"seed": float("nan")},
+        {"features": ("x1", ["x2"])},
+        {"activations": 5},
+    ],
+    ids=["inf", "nan", "list-feature", "int-activations"],
+)
 def test_config_constructor_raises_config_error_for_wrong_types(kwargs):
     with pytest.raises(ConfigError) as info:
         Config(**kwargs)
@@ -393,14 +486,44 @@ def test_config_constructor_raises_config_error_for_wrong_types(kwargs):
 # ---------------------------------------------------------------------------
 # Property tests.
 
-PLAUSIBLE = st.sampled_from([
-    *ACTIVATIONS, *OUTPUT_ACTIVATIONS, *LOSSES, *OPTIMIZERS, *INITS, *cfg.DATASET_NAMES, *FEATURES,
-    *cfg.GD_VARIANTS, "4,2", "x1,x2", "relu,tanh", "0.1", "3", "1e-9", "nan", "inf", "-0", "", " ", ",",
-])
-SCALARS = (st.none() | st.booleans() | st.integers() | st.integers(-5, 40) | st.floats()
-           | st.text(max_size=20) | PLAUSIBLE)
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=5)
-                      | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
+PLAUSIBLE = st.sampled_from(
+    [
+        *ACTIVATIONS,
+        *OUTPUT_ACTIVATIONS,
+        *LOSSES,
+        *OPTIMIZERS,
+        *INITS,
+        *cfg.DATASET_NAMES,
+        *FEATURES,
+        *cfg.GD_VARIANTS,
+        "4,2",
+        "x1,x2",
+        "relu,tanh",
+        "0.1",
+        "3",
+        "1e-9",
+        "nan",
+        "inf",
+        "-0",
+        "",
+        " ",
+        ",",
+    ]
+)
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(-5, 40)
+    | st.floats()
+    | st.text(max_size=20)
+    | PLAUSIBLE
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
 KEYS = st.sampled_from(FIELDS) | st.text(max_size=8)
 
 

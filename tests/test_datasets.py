@@ -17,10 +17,18 @@ GOOD_CSV = "x1,x2,label\n0.5,-1,0\n2,3.25,1\n-4e-1,+5,1\n"
 
 
 def test_registries_are_in_the_documented_order():
-    assert NAMES == ["circle", "xor", "gauss", "spiral", "moons", "blobs", "reg-plane",
-                     "reg-gauss"]
-    assert list(ds.FEATURES) == ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)",
-                                 "cos(x1)", "cos(x2)"]
+    assert NAMES == ["circle", "xor", "gauss", "spiral", "moons", "blobs", "reg-plane", "reg-gauss"]
+    assert list(ds.FEATURES) == [
+        "x1",
+        "x2",
+        "x1^2",
+        "x2^2",
+        "x1*x2",
+        "sin(x1)",
+        "sin(x2)",
+        "cos(x1)",
+        "cos(x2)",
+    ]
     assert all(spec.name == name and spec.description for name, spec in ds.DATASETS.items())
 
 
@@ -55,8 +63,7 @@ def test_generate_is_deterministic_per_seed(name):
     assert not np.allclose(a_points, c_points)
 
 
-@pytest.mark.parametrize(("name", "noise"), [("circle", 0), ("gauss", 50), ("spiral", 50),
-                                             ("moons", 50)])
+@pytest.mark.parametrize(("name", "noise"), [("circle", 0), ("gauss", 50), ("spiral", 50), ("moons", 50)])
 @pytest.mark.parametrize("n", [200, 201])
 def test_two_class_datasets_split_in_exact_halves(name, noise, n):
     _, labels = ds.generate(name, n, noise, seed=1)
@@ -125,8 +132,14 @@ def test_reg_plane_without_noise_is_the_clipped_plane():
 def _tfp_regress_gaussian_label(x, y):
     # A line-by-line port of TFP's getLabel, independent of the vectorised version.
     label = 0.0
-    for cx, cy, sign in [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1),
-                         (0, -2.5, 1), (4, -2.5, -1)]:
+    for cx, cy, sign in [
+        (-4, 2.5, 1),
+        (0, 2.5, -1),
+        (4, 2.5, 1),
+        (-4, -2.5, -1),
+        (0, -2.5, 1),
+        (4, -2.5, -1),
+    ]:
         new = sign * min(max(1 - math.hypot(x - cx, y - cy) / 2, 0), 1)
         if abs(new) > abs(label):
             label = new
@@ -140,19 +153,22 @@ def test_reg_gauss_without_noise_matches_tfp():
     assert (labels > 0.5).any() and (labels < -0.5).any()
 
 
-@pytest.mark.parametrize(("kwargs", "words"), [
-    ({"name": "nope"}, ["nope", "circle", "reg-gauss"]),
-    ({"n_samples": 1}, ["n_samples"]),
-    ({"n_samples": ds.MAX_SAMPLES + 1}, ["n_samples"]),
-    ({"n_samples": 10.0}, ["n_samples"]),
-    ({"noise": -1}, ["noise"]),
-    ({"noise": 51}, ["noise"]),
-    ({"noise": float("nan")}, ["noise"]),
-    ({"noise": "5"}, ["noise"]),
-    ({"seed": -1}, ["seed"]),
-    ({"name": "blobs", "n_classes": 2}, ["n_classes"]),
-    ({"name": "blobs", "n_classes": 7}, ["n_classes"]),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"name": "nope"}, ["nope", "circle", "reg-gauss"]),
+        ({"n_samples": 1}, ["n_samples"]),
+        ({"n_samples": ds.MAX_SAMPLES + 1}, ["n_samples"]),
+        ({"n_samples": 10.0}, ["n_samples"]),
+        ({"noise": -1}, ["noise"]),
+        ({"noise": 51}, ["noise"]),
+        ({"noise": float("nan")}, ["noise"]),
+        ({"noise": "5"}, ["noise"]),
+        ({"seed": -1}, ["seed"]),
+        ({"name": "blobs", "n_classes": 2}, ["n_classes"]),
+        ({"name": "blobs", "n_classes": 7}, ["n_classes"]),
+    ],
+)
 def test_generate_rejects_bad_arguments_by_name(kwargs, words):
     args = {"name": "circle", "n_samples": 50, "noise": 0, "seed": 0} | kwargs
     with pytest.raises(ValueError) as info:
@@ -192,19 +208,28 @@ def test_split_is_deterministic_per_seed():
     assert not np.array_equal(a.x_train, c.x_train)
 
 
-@pytest.mark.parametrize(("kwargs", "word"), [
-    ({"train_ratio": 0.05}, "train_ratio"),
-    ({"train_ratio": 0.95}, "train_ratio"),
-    ({"task": "clustering"}, "task"),
-    ({"task": ds.REGRESSION}, "n_classes"),
-    ({"n_classes": 7}, "n_classes"),
-    ({"labels": np.array([0, 1, 2, 0])}, "labels"),
-    ({"labels": np.array([0, 1, 0])}, "labels"),
-    ({"seed": -3}, "seed"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"train_ratio": 0.05}, "train_ratio"),
+        ({"train_ratio": 0.95}, "train_ratio"),
+        ({"task": "clustering"}, "task"),
+        ({"task": ds.REGRESSION}, "n_classes"),
+        ({"n_classes": 7}, "n_classes"),
+        ({"labels": np.array([0, 1, 2, 0])}, "labels"),
+        ({"labels": np.array([0, 1, 0])}, "labels"),
+        ({"seed": -3}, "seed"),
+    ],
+)
 def test_split_rejects_bad_arguments(kwargs, word):
-    args = {"points": np.zeros((4, 2)), "labels": np.array([0, 1, 0, 1]), "train_ratio": 0.5,
-            "seed": 0, "task": ds.CLASSIFICATION, "n_classes": 2} | kwargs
+    args = {
+        "points": np.zeros((4, 2)),
+        "labels": np.array([0, 1, 0, 1]),
+        "train_ratio": 0.5,
+        "seed": 0,
+        "task": ds.CLASSIFICATION,
+        "n_classes": 2,
+    } | kwargs
     with pytest.raises(ValueError, match=word):
         ds.split(**args)
 
@@ -229,14 +254,14 @@ def test_points_range_covers_all_points_and_tfp_domain():
 
 
 def _by_hand(x1, x2):
-    return [x1, x2, x1 * x1, x2 * x2, x1 * x2, math.sin(x1), math.sin(x2), math.cos(x1),
-            math.cos(x2)]
+    return [x1, x2, x1 * x1, x2 * x2, x1 * x2, math.sin(x1), math.sin(x2), math.cos(x1), math.cos(x2)]
 
 
 def test_map_features_matches_hand_computed_values():
     points = np.array([[1.0, 2.0], [-0.5, 3.0]])
-    np.testing.assert_allclose(ds.map_features(points, tuple(ds.FEATURES)),
-                               [_by_hand(1.0, 2.0), _by_hand(-0.5, 3.0)])
+    np.testing.assert_allclose(
+        ds.map_features(points, tuple(ds.FEATURES)), [_by_hand(1.0, 2.0), _by_hand(-0.5, 3.0)]
+    )
 
 
 def test_map_features_uses_canonical_order_not_the_given_one():
@@ -262,30 +287,42 @@ def test_map_features_in_jax_matches_numpy():
         np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize(("raw", "task", "n_classes", "points", "labels"), [
-    (GOOD_CSV, ds.CLASSIFICATION, 2, [[0.5, -1], [2, 3.25], [-0.4, 5]], [0, 1, 1]),
-    (GOOD_CSV.encode(), ds.CLASSIFICATION, 2, [[0.5, -1], [2, 3.25], [-0.4, 5]], [0, 1, 1]),
-    (b"\xef\xbb\xbfx1,x2,label\r\n1,2,0\r\n3,4,1\r\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]],
-     [0, 1]),
-    ("\ufeffx1,x2,label\n1,2,0\n3,4,1\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]], [0, 1]),
-    (" Label ,X2, x1\n0,2,1\n\n1,4,3\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]], [0, 1]),
-    ('x1,x2,label\n"1","2",2\n3,4,0\n5,6,4.0\n', ds.CLASSIFICATION, 5,
-     [[1, 2], [3, 4], [5, 6]], [2, 0, 4]),
-    ("x1,x2,label\n1,2,0.5\n3,4,-1.5\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [0.5, -1.5]),
-    ("x1,x2,label\n1,2,0\n3,4,2\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [0, 2]),
-    ("x1,x2,label\n1,2,3\n3,4,6\n5,6,7\n", ds.REGRESSION, 0, [[1, 2], [3, 4], [5, 6]],
-     [3, 6, 7]),
-    ("x1,x2,label\r1,2,1\r3,4,0\r", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]], [1, 0]),
-    # TensorFlow Playground's own classes, -1/+1 however written: -1 is class 0, +1 class 1.
-    ("x1,x2,label\n1,2,-1\n3,4,1\n5,6,1\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4], [5, 6]], [0, 1, 1]),
-    ("x1,x2,label\n1,2,+1\n3,4,-1.0\n5,6,-1e0\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4], [5, 6]], [1, 0, 0]),
-    # -1/0/1 are values in TFP's regression range, not three classes in some order.
-    ("x1,x2,label\n1,2,-1\n3,4,0\n5,6,1\n", ds.REGRESSION, 0, [[1, 2], [3, 4], [5, 6]], [-1, 0, 1]),
-    ("x1,x2,label\n1,2,1.0\n3,4,-1\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]], [1, 0]),
-    ("x1,x2,label\n1,2,-1\n3,4,0\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [-1, 0]),
-    ("x1,x2,label\n1,2,-1\n3,4,-1\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [-1, -1]),
-    ("x1,x2,label\n1,2,-1\n3,4,2\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [-1, 2]),
-])
+@pytest.mark.parametrize(
+    ("raw", "task", "n_classes", "points", "labels"),
+    [
+        (GOOD_CSV, ds.CLASSIFICATION, 2, [[0.5, -1], [2, 3.25], [-0.4, 5]], [0, 1, 1]),
+        (GOOD_CSV.encode(), ds.CLASSIFICATION, 2, [[0.5, -1], [2, 3.25], [-0.4, 5]], [0, 1, 1]),
+        (b"\xef\xbb\xbfx1,x2,label\r\n1,2,0\r\n3,4,1\r\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]], [0, 1]),
+        ("\ufeffx1,x2,label\n1,2,0\n3,4,1\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]], [0, 1]),
+        (" Label ,X2, x1\n0,2,1\n\n1,4,3\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]], [0, 1]),
+        (
+            'x1,x2,label\n"1","2",2\n3,4,0\n5,6,4.0\n',
+            ds.CLASSIFICATION,
+            5,
+            [[1, 2], [3, 4], [5, 6]],
+            [2, 0, 4],
+        ),
+        ("x1,x2,label\n1,2,0.5\n3,4,-1.5\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [0.5, -1.5]),
+        ("x1,x2,label\n1,2,0\n3,4,2\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [0, 2]),
+        ("x1,x2,label\n1,2,3\n3,4,6\n5,6,7\n", ds.REGRESSION, 0, [[1, 2], [3, 4], [5, 6]], [3, 6, 7]),
+        ("x1,x2,label\r1,2,1\r3,4,0\r", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]], [1, 0]),
+        # TensorFlow Playground's own classes, -1/+1 however written: -1 is class 0, +1 class 1.
+        ("x1,x2,label\n1,2,-1\n3,4,1\n5,6,1\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4], [5, 6]], [0, 1, 1]),
+        (
+            "x1,x2,label\n1,2,+1\n3,4,-1.0\n5,6,-1e0\n",
+            ds.CLASSIFICATION,
+            2,
+            [[1, 2], [3, 4], [5, 6]],
+            [1, 0, 0],
+        ),
+        # -1/0/1 are values in TFP's regression range, not three classes in some order.
+        ("x1,x2,label\n1,2,-1\n3,4,0\n5,6,1\n", ds.REGRESSION, 0, [[1, 2], [3, 4], [5, 6]], [-1, 0, 1]),
+        ("x1,x2,label\n1,2,1.0\n3,4,-1\n", ds.CLASSIFICATION, 2, [[1, 2], [3, 4]], [1, 0]),
+        ("x1,x2,label\n1,2,-1\n3,4,0\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [-1, 0]),
+        ("x1,x2,label\n1,2,-1\n3,4,-1\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [-1, -1]),
+        ("x1,x2,label\n1,2,-1\n3,4,2\n", ds.REGRESSION, 0, [[1, 2], [3, 4]], [-1, 2]),
+    ],
+)
 def test_parse_csv_good_files(raw, task, n_classes, points, labels):
     got_points, got_labels, got_task, got_classes = ds.parse_csv(raw)
     assert got_points.dtype == got_labels.dtype == np.float64
@@ -297,41 +334,43 @@ def test_parse_csv_good_files(raw, task, n_classes, points, labels):
 def test_data_from_csv_splits_the_parsed_rows():
     rows = "".join(f"{i},{-i},{i % 3}\n" for i in range(40))
     data = ds.data_from_csv("x1,x2,label\n" + rows, 0.8, seed=0)
-    assert (data.task, data.n_classes, len(data.x_train), len(data.x_test)) == (
-        ds.CLASSIFICATION, 3, 32, 8)
+    assert (data.task, data.n_classes, len(data.x_train), len(data.x_test)) == (ds.CLASSIFICATION, 3, 32, 8)
 
 
 HEADER = "x1,x2,label\n1,2,0\n"
 
 
-@pytest.mark.parametrize(("raw", "words"), [
-    (b"", ["empty"]),
-    (" \n\n", ["empty"]),
-    ("x1,x2,label\n", ["no data rows"]),
-    ("x1,x2,label\n1,2,0\n", ["only 1 data row"]),
-    ("x1,x2\n1,2\n", ["line 1", "missing label", "'x1', 'x2'"]),
-    ("x1,x2,label,z\n1,2,0,4\n", ["line 1", "unexpected 'z'"]),
-    ("x1,x1,label\n1,2,0\n", ["line 1", "missing x2", "repeated x1"]),
-    ("1,2,0\n3,4,1\n", ["line 1", "header", "missing x1, x2, label"]),
-    (HEADER + "3,4\n", ["line 3", "found 2"]),
-    (HEADER + "3,4,1,\n", ["line 3", "found 4"]),
-    (HEADER + "3,abc,1\n", ["line 3", "column x2", "'abc'"]),
-    ("label,x2,x1\n0,2,1\n1,4,oops\n", ["line 3", "column x1", "'oops'"]),
-    (HEADER + "3,4,nan\n", ["line 3", "column label", "'nan'"]),
-    (HEADER + "-inf,4,1\n", ["line 3", "column x1", "'-inf'"]),
-    (HEADER + "3,4,1e999\n", ["line 3", "column label", "'1e999'"]),
-    (HEADER + "3,0x1F,1\n", ["line 3", "column x2", "'0x1F'"]),
-    (HEADER + "3,1_000,1\n", ["line 3", "column x2", "'1_000'"]),
-    (HEADER + "3,,1\n", ["line 3", "column x2", "empty"]),
-    (HEADER + "2e6,4,1\n", ["line 3", "column x1", "outside"]),
-    (HEADER + "3,4," + "z" * 50 + "\n", ["line 3", "column label", "'" + "z" * 20 + "...'"]),
-    ("\n" + HEADER + "\n\n3,x,1\n", ["line 6", "column x2", "'x'"]),
-    ("x1,x2,label\n1,2,1\n3,4,1\n", ["every label is 1", "two different labels"]),
-    (b"x1,x2,label\n1,2,0\n\x00\x01\x02", ["UTF-8"]),
-    (b"x1,x2,label\n1,\xff,0\n3,4,1\n", ["UTF-8"]),
-    ("x1,x2,label\n1,\ud800,0\n3,4,1\n", ["UTF-8"]),
-    (HEADER + '3,"' + "9" * 200_000 + '",1\n', ["line 3"]),
-])
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"", ["empty"]),
+        (" \n\n", ["empty"]),
+        ("x1,x2,label\n", ["no data rows"]),
+        ("x1,x2,label\n1,2,0\n", ["only 1 data row"]),
+        ("x1,x2\n1,2\n", ["line 1", "missing label", "'x1', 'x2'"]),
+        ("x1,x2,label,z\n1,2,0,4\n", ["line 1", "unexpected 'z'"]),
+        ("x1,x1,label\n1,2,0\n", ["line 1", "missing x2", "repeated x1"]),
+        ("1,2,0\n3,4,1\n", ["line 1", "header", "missing x1, x2, label"]),
+        (HEADER + "3,4\n", ["line 3", "found 2"]),
+        (HEADER + "3,4,1,\n", ["line 3", "found 4"]),
+        (HEADER + "3,abc,1\n", ["line 3", "column x2", "'abc'"]),
+        ("label,x2,x1\n0,2,1\n1,4,oops\n", ["line 3", "column x1", "'oops'"]),
+        (HEADER + "3,4,nan\n", ["line 3", "column label", "'nan'"]),
+        (HEADER + "-inf,4,1\n", ["line 3", "column x1", "'-inf'"]),
+        (HEADER + "3,4,1e999\n", ["line 3", "column label", "'1e999'"]),
+        (HEADER + "3,0x1F,1\n", ["line 3", "column x2", "'0x1F'"]),
+        (HEADER + "3,1_000,1\n", ["line 3", "column x2", "'1_000'"]),
+        (HEADER + "3,,1\n", ["line 3", "column x2", "empty"]),
+        (HEADER + "2e6,4,1\n", ["line 3", "column x1", "outside"]),
+        (HEADER + "3,4," + "z" * 50 + "\n", ["line 3", "column label", "'" + "z" * 20 + "...'"]),
+        ("\n" + HEADER + "\n\n3,x,1\n", ["line 6", "column x2", "'x'"]),
+        ("x1,x2,label\n1,2,1\n3,4,1\n", ["every label is 1", "two different labels"]),
+        (b"x1,x2,label\n1,2,0\n\x00\x01\x02", ["UTF-8"]),
+        (b"x1,x2,label\n1,\xff,0\n3,4,1\n", ["UTF-8"]),
+        ("x1,x2,label\n1,\ud800,0\n3,4,1\n", ["UTF-8"]),
+        (HEADER + '3,"' + "9" * 200_000 + '",1\n', ["line 3"]),
+    ],
+)
 def test_parse_csv_bad_files_name_the_line_and_column(raw, words):
     with pytest.raises(ds.DataError) as info:
         ds.parse_csv(raw)
@@ -392,8 +431,11 @@ def _check_parse(raw):
 
 
 _COORDS = st.floats(-100, 100, allow_nan=False).map(lambda v: f"{v:g}")
-_LABELS = [st.integers(0, 1).map(str), st.integers(0, 5).map(str),
-           st.floats(-2, 2, allow_nan=False).map(lambda v: f"{v:g}")]
+_LABELS = [
+    st.integers(0, 1).map(str),
+    st.integers(0, 5).map(str),
+    st.floats(-2, 2, allow_nan=False).map(lambda v: f"{v:g}"),
+]
 _BAD = st.sampled_from(["nan", "inf", "", " ", "1e7", "-0", ".5", "1.", "abc", "1,2", '"'])
 
 
@@ -403,16 +445,15 @@ def _mutated_csvs(draw):
     rows = draw(st.lists(st.tuples(_COORDS, _COORDS, draw(st.sampled_from(_LABELS))), max_size=12))
     if rows and draw(st.booleans()):
         row, column = draw(st.integers(0, len(rows) - 1)), draw(st.integers(0, 2))
-        rows[row] = rows[row][:column] + (draw(_BAD),) + rows[row][column + 1:]
+        rows[row] = rows[row][:column] + (draw(_BAD),) + rows[row][column + 1 :]
     sep = draw(st.sampled_from(["\n", "\r\n", "\r"]))
-    fields = [[dict(zip(("x1", "x2", "label"), row, strict=True))[name] for name in header]
-              for row in rows]
+    fields = [[dict(zip(("x1", "x2", "label"), row, strict=True))[name] for name in header] for row in rows]
     text = sep.join(",".join(row) for row in [header, *fields])
     for _ in range(draw(st.sampled_from([0, 0, 1, 3]))):
         at = draw(st.integers(0, len(text)))
         cut = draw(st.integers(0, 3))
         insert = draw(st.text(alphabet=',"\n\r\x00 0123456789.-eE\ufeffx', max_size=4))
-        text = text[:at] + insert + text[at + cut:]
+        text = text[:at] + insert + text[at + cut :]
     return text.encode() if draw(st.booleans()) else text
 
 

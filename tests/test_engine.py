@@ -87,10 +87,11 @@ OPTIMIZER_CHANGES = {
 VARIANT_LR = {"batch": 0.5, "stochastic": 0.03, "minibatch": 0.1}
 
 TRAINING_CASES = (
-    [pytest.param({"activation": a, **ACTIVATION_CHANGES.get(a, {})}, id=f"act-{a}")
-     for a in ACTIVATIONS]
-    + [pytest.param({"loss": loss, "output_activation": out, "dataset": ds}, id=f"loss-{loss}-{out}-{ds}")
-       for loss, out, ds in LOSS_CASES]
+    [pytest.param({"activation": a, **ACTIVATION_CHANGES.get(a, {})}, id=f"act-{a}") for a in ACTIVATIONS]
+    + [
+        pytest.param({"loss": loss, "output_activation": out, "dataset": ds}, id=f"loss-{loss}-{out}-{ds}")
+        for loss, out, ds in LOSS_CASES
+    ]
     + [pytest.param({"optimizer": o, **OPTIMIZER_CHANGES[o]}, id=f"opt-{o}") for o in OPTIMIZERS]
     + [pytest.param({"gd_variant": v, "learning_rate": lr}, id=f"gd-{v}") for v, lr in VARIANT_LR.items()]
 )
@@ -115,7 +116,8 @@ def test_training_lowers_the_train_loss(changes):
     assert history["train_loss"][-1] < 0.8 * before, (before, history["train_loss"][::8])
     # The history's last train loss is the loss of the final parameters.
     assert history["train_loss"][-1] == pytest.approx(
-        data_loss(task, state.params, task.x_train, task.y_train), rel=1e-5, abs=1e-6)
+        data_loss(task, state.params, task.x_train, task.y_train), rel=1e-5, abs=1e-6
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -145,12 +147,22 @@ def test_gradient_cases_cover_every_registry_entry():
     assert {c[4] for c in GRADIENT_CASES} == set(INITS)
 
 
-@pytest.mark.parametrize("i", range(len(GRADIENT_CASES)),
-                         ids=["-".join(c[:4]) for c in GRADIENT_CASES])
+@pytest.mark.parametrize("i", range(len(GRADIENT_CASES)), ids=["-".join(c[:4]) for c in GRADIENT_CASES])
 def test_objective_gradient_matches_finite_differences(i):
     act, loss, out, ds, init = GRADIENT_CASES[i]
-    config = Config(dataset=ds, n_samples=40, noise=10, hidden=(4, 3), activation=act, loss=loss,
-                    output_activation=out, init=init, seed=i, l1=0.01, l2=0.02)
+    config = Config(
+        dataset=ds,
+        n_samples=40,
+        noise=10,
+        hidden=(4, 3),
+        activation=act,
+        loss=loss,
+        output_activation=out,
+        init=init,
+        seed=i,
+        l1=0.01,
+        l2=0.02,
+    )
     task = engine.make_task(config)
     state = engine.init_state(task)
     # Case 0 also covers the dropout multipliers and the padding mask of a minibatch.
@@ -161,8 +173,9 @@ def test_objective_gradient_matches_finite_differences(i):
         mask = (np.arange(len(task.x_train)) < 13).astype(float)
     with jax.enable_x64(True):
         cast = lambda t: jax.tree.map(lambda v: jnp.asarray(v, jnp.float64), t)
-        params, reg, x, y, keep64, mask64 = cast((state.params, state.reg, task.x_train, task.y_train,
-                                                  keep, mask))
+        params, reg, x, y, keep64, mask64 = cast(
+            (state.params, state.reg, task.x_train, task.y_train, keep, mask)
+        )
         flat, unravel = ravel_pytree(params)
         n_out = task.arch.n_out
         assert flat.dtype == jnp.float64 and flat.size == (2 + 1) * 4 + (4 + 1) * 3 + (3 + 1) * n_out
@@ -187,6 +200,7 @@ def test_objective_gradient_matches_finite_differences(i):
 # ---------------------------------------------------------------------------
 # 3. One full-batch optimizer step against a hand-written NumPy backprop.
 
+
 def numpy_gradient(ws, x, y, l1, l2):
     """Gradient of mean BCE(sigmoid output) of a tanh MLP plus l1|W| + l2 W^2 on kernels."""
     acts = [x]
@@ -196,8 +210,10 @@ def numpy_gradient(ws, x, y, l1, l2):
     delta = (1.0 / (1.0 + np.exp(-z)) - y) / len(x)  # d mean-BCE / dz
     grads = [None] * len(ws)
     for i in reversed(range(len(ws))):
-        grads[i] = {"kernel": acts[i].T @ delta + l1 * np.sign(ws[i]["kernel"]) + 2 * l2 * ws[i]["kernel"],
-                    "bias": delta.sum(0)}
+        grads[i] = {
+            "kernel": acts[i].T @ delta + l1 * np.sign(ws[i]["kernel"]) + 2 * l2 * ws[i]["kernel"],
+            "bias": delta.sum(0),
+        }
         if i:
             delta = (delta @ ws[i]["kernel"].T) * (1 - acts[i] ** 2)
     return grads
@@ -225,20 +241,37 @@ def numpy_train(ws, x, y, optimizer, steps, lr, l1, l2, momentum=0.9, b1=0.9, b2
     return ws
 
 
-@pytest.mark.parametrize("optimizer, lr, epochs", [
-    ("sgd", 0.5, 1), ("sgd", 0.5, 3), ("momentum", 0.1, 1), ("momentum", 0.1, 3), ("adam", 0.01, 1),
-    ("adam", 0.01, 3),
-])
+@pytest.mark.parametrize(
+    "optimizer, lr, epochs",
+    [
+        ("sgd", 0.5, 1),
+        ("sgd", 0.5, 3),
+        ("momentum", 0.1, 1),
+        ("momentum", 0.1, 3),
+        ("adam", 0.01, 1),
+        ("adam", 0.01, 3),
+    ],
+)
 def test_full_batch_steps_match_numpy_backprop(optimizer, lr, epochs):
-    config = BASE.replace(gd_variant="batch", optimizer=optimizer, learning_rate=lr, momentum=0.8,
-                          beta1=0.85, beta2=0.99, l1=0.003, l2=0.01, noise=20)
+    config = BASE.replace(
+        gd_variant="batch",
+        optimizer=optimizer,
+        learning_rate=lr,
+        momentum=0.8,
+        beta1=0.85,
+        beta2=0.99,
+        l1=0.003,
+        l2=0.01,
+        noise=20,
+    )
     task = engine.make_task(config)
     assert task.arch.steps == 1 and not task.arch.shuffled
     state = engine.init_state(task)
     x = np.asarray(task.x_train, np.float64)
     y = np.asarray(task.y_train, np.float64)
-    want = numpy_train(layers(state), x, y, optimizer, epochs, lr, 0.003, 0.01,
-                       momentum=0.8, b1=0.85, b2=0.99)
+    want = numpy_train(
+        layers(state), x, y, optimizer, epochs, lr, 0.003, 0.01, momentum=0.8, b1=0.85, b2=0.99
+    )
     state, history, _ = engine.advance(task, state, epochs, chunk=CHUNK)
     assert history["epoch"] == list(range(1, epochs + 1))
     moved = 0.0
@@ -252,11 +285,15 @@ def test_full_batch_steps_match_numpy_backprop(optimizer, lr, epochs):
 # ---------------------------------------------------------------------------
 # 4. A batch-GD epoch is one step on all the data.
 
+
 def test_batch_epoch_is_one_gradient_step_on_the_training_set():
     task = engine.make_task(BASE.replace(gd_variant="batch", learning_rate=0.5, l2=0.01, l1=0.002))
     state = engine.init_state(task)
-    grad = jax.jit(jax.grad(lambda p: engine.objective(task.arch, graphdef(task), p, state.reg,
-                                                       task.x_train, task.y_train)))(state.params)
+    grad = jax.jit(
+        jax.grad(
+            lambda p: engine.objective(task.arch, graphdef(task), p, state.reg, task.x_train, task.y_train)
+        )
+    )(state.params)
     want = jax.tree.map(lambda p, g: p - 0.5 * g, state.params, grad)
     after, _, _ = engine.advance(task, state, 1, chunk=CHUNK)
     assert_params_close(after, state._replace(params=want), rtol=1e-6, atol=1e-7)
@@ -265,6 +302,7 @@ def test_batch_epoch_is_one_gradient_step_on_the_training_set():
 
 # ---------------------------------------------------------------------------
 # 5. Determinism.
+
 
 def test_same_seed_is_bitwise_reproducible_and_another_seed_differs():
     config = BASE.replace(noise=10, seed=3)
@@ -284,6 +322,7 @@ def test_same_seed_is_bitwise_reproducible_and_another_seed_differs():
 
 # ---------------------------------------------------------------------------
 # 6. Changing hyper-parameters between chunks never recompiles.
+
 
 class CompileCounter:
     EVENT = "/jax/core/compile/backend_compile_duration"
@@ -391,6 +430,7 @@ def test_divergence_stops_with_finite_weights_and_history():
 # ---------------------------------------------------------------------------
 # 8. Early stopping.
 
+
 def test_early_stopping_after_patience_epochs_without_improvement():
     config = BASE.replace(n_samples=80, noise=50, learning_rate=3.0, early_stopping_patience=3)
     task, state, history, reason = train(config, 200)
@@ -404,23 +444,27 @@ def test_early_stopping_after_patience_epochs_without_improvement():
     assert float(state.best_test) == pytest.approx(min(test), rel=1e-6)
     # Every earlier window of 3 epochs held an improvement, or it would have stopped there.
     for j in range(1, n - 3):
-        assert min(test[j:j + 3]) < min(test[:j]), j
+        assert min(test[j : j + 3]) < min(test[:j]), j
     # Stopped: advance does nothing; set_hypers resumes the run.
     _, more, again = engine.advance(task, state, 5, chunk=CHUNK)
     assert more["epoch"] == [] and "early stopping" in again
-    resumed, more, _ = engine.advance(task, engine.set_hypers(state, config.replace(learning_rate=0.01)),
-                                      2, chunk=CHUNK)
+    resumed, more, _ = engine.advance(
+        task, engine.set_hypers(state, config.replace(learning_rate=0.01)), 2, chunk=CHUNK
+    )
     assert more["epoch"] == [n + 1, n + 2] and int(resumed.epoch) == n + 2
 
 
 # ---------------------------------------------------------------------------
 # 9. advance_many trains K networks exactly as advance trains each.
 
+
 def _many_and_singles():
     task = engine.make_task(BASE.replace(noise=10))
     rates = (0.1, 0.03, 0.3)
-    singles = [engine.set_hypers(engine.init_state(task, seed=s), BASE.replace(learning_rate=lr, l2=s / 100))
-               for s, lr in zip((0, 1, 2), rates, strict=True)]
+    singles = [
+        engine.set_hypers(engine.init_state(task, seed=s), BASE.replace(learning_rate=lr, l2=s / 100))
+        for s, lr in zip((0, 1, 2), rates, strict=True)
+    ]
     stacked, histories = engine.advance_many(task, engine.stack_states(singles), 20, chunk=CHUNK)
     alone = [engine.advance(task, single, 20, chunk=CHUNK)[:2] for single in singles]
     return stacked, histories, alone
@@ -444,6 +488,7 @@ def test_advance_many_histories_match_advance_network_by_network():
 # ---------------------------------------------------------------------------
 # 10. Results do not depend on how the epochs are cut into calls.
 
+
 def test_chunk_length_and_call_boundaries_do_not_change_results():
     task = engine.make_task(BASE.replace(noise=10))
     start = engine.init_state(task)
@@ -464,6 +509,7 @@ def test_chunk_length_and_call_boundaries_do_not_change_results():
 # ---------------------------------------------------------------------------
 # 11. Parameters survive a JSON round trip; bad shapes are named.
 
+
 def test_params_json_round_trip_and_training_from_loaded_params():
     task = engine.make_task(BASE)
     trained, _, _ = engine.advance(task, engine.init_state(task), 5, chunk=CHUNK)
@@ -481,15 +527,21 @@ def test_params_json_round_trip_and_training_from_loaded_params():
     assert ha == hb
 
 
-@pytest.mark.parametrize("edit, words", [
-    (lambda ls: ls[1].update(kernel=np.zeros((3, 4)).tolist()), ["layer 1", "kernel", "(3, 4)", "(4, 3)"]),
-    (lambda ls: ls[2].update(bias=[0.0, 0.0]), ["layer 2", "bias", "(2,)"]),
-    (lambda ls: ls[0].pop("bias"), ["layer 0", "bias", "missing"]),
-    (lambda ls: ls[0].update(kernel=[["a", "b", "c", "d"]] * 2), ["layer 0", "kernel"]),
-    (lambda ls: ls[1].update(bias=[0.0, float("nan"), 0.0]), ["layer 1", "bias", "NaN"]),
-    (lambda ls: ls.pop(), ["expected 3 layers", "got 2"]),
-    (lambda ls: ls.__setitem__(1, [1, 2]), ["layer 1"]),
-])
+@pytest.mark.parametrize(
+    "edit, words",
+    [
+        (
+            lambda ls: ls[1].update(kernel=np.zeros((3, 4)).tolist()),
+            ["layer 1", "kernel", "(3, 4)", "(4, 3)"],
+        ),
+        (lambda ls: ls[2].update(bias=[0.0, 0.0]), ["layer 2", "bias", "(2,)"]),
+        (lambda ls: ls[0].pop("bias"), ["layer 0", "bias", "missing"]),
+        (lambda ls: ls[0].update(kernel=[["a", "b", "c", "d"]] * 2), ["layer 0", "kernel"]),
+        (lambda ls: ls[1].update(bias=[0.0, float("nan"), 0.0]), ["layer 1", "bias", "NaN"]),
+        (lambda ls: ls.pop(), ["expected 3 layers", "got 2"]),
+        (lambda ls: ls.__setitem__(1, [1, 2]), ["layer 1"]),
+    ],
+)
 def test_layers_to_params_rejects_bad_shapes_naming_the_layer(edit, words):
     task = engine.make_task(BASE)
     template = engine.init_state(task).params
@@ -504,6 +556,7 @@ def test_layers_to_params_rejects_bad_shapes_naming_the_layer(edit, words):
 # ---------------------------------------------------------------------------
 # 12. Dropout trains, and the reported metrics are computed without it.
 
+
 def test_dropout_trains_and_metrics_are_measured_without_dropout_or_penalty():
     config = BASE.replace(dropout=0.5, l2=0.01, learning_rate=0.1)
     task = engine.make_task(config)
@@ -513,13 +566,19 @@ def test_dropout_trains_and_metrics_are_measured_without_dropout_or_penalty():
     state, history, _ = engine.advance(task, state, 48, chunk=CHUNK)
     assert history["train_loss"][-1] < 0.9 * before
     assert history["train_loss"][-1] == pytest.approx(
-        data_loss(task, state.params, task.x_train, task.y_train), rel=1e-5, abs=1e-6)
+        data_loss(task, state.params, task.x_train, task.y_train), rel=1e-5, abs=1e-6
+    )
     assert history["test_loss"][-1] == pytest.approx(
-        data_loss(task, state.params, task.x_test, task.y_test), rel=1e-5, abs=1e-6)
+        data_loss(task, state.params, task.x_test, task.y_test), rel=1e-5, abs=1e-6
+    )
     # The penalty is real (so leaving it out above was a choice), and so is dropout:
     # the same run with rate 0 is plain training, bit for bit the network without dropout.
-    assert float(engine.objective(task.arch, graphdef(task), state.params, state.reg,
-                                  task.x_train, task.y_train)) > history["train_loss"][-1] + 1e-4
+    assert (
+        float(
+            engine.objective(task.arch, graphdef(task), state.params, state.reg, task.x_train, task.y_train)
+        )
+        > history["train_loss"][-1] + 1e-4
+    )
     plain_task = engine.make_task(BASE)
     no_rate = engine.set_hypers(engine.init_state(task), BASE)
     a, ha, _ = engine.advance(task, no_rate, 8, chunk=CHUNK)

@@ -193,10 +193,13 @@ def test_bad_layer_text_is_named(text, words):
         (["flatten", "conv"], (8, 8, 1), "layer 2: conv needs an image.*put it before the flatten"),
         (["conv", "dense units=4"], (8, 8, 1), "layer 2: dense needs a vector.*add a flatten layer"),
         (["conv kernel=7 padding=valid"], (4, 4, 1), "layer 1: conv: a 7×7 kernel with valid padding"),
-        (["flatten", "dense units=256", "dense units=256", "dense units=256", "dense units=256"], (28, 28, 1),
-         r"layer 2: dense 256 relu brings the network to 200,960 parameters; at most 200,000"),
+        (
+            ["flatten", "dense units=256", "dense units=256", "dense units=256", "dense units=256"],
+            (28, 28, 1),
+            r"layer 2: dense 256 relu brings the network to 200,960 parameters; at most 200,000",
+        ),
     ],
-)  # fmt: skip
+)
 def test_impossible_stacks_name_the_layer(texts, in_shape, words):
     with pytest.raises(LayerError, match=words) as e:
         layers.check_stack(tuple(layers.parse(t) for t in texts), in_shape)

@@ -208,7 +208,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         "image",
         lambda layer, s: (math.prod(s),),
         Flatten,
-    ),  # fmt: skip
+    ),
     "dense": LayerKind(
         "every output sees every input",
         {"units": (1, 256), "activation": _ACT},
@@ -216,14 +216,14 @@ LAYER_KINDS: dict[str, LayerKind] = {
         lambda layer, s: (layer.units,),
         Dense,
         weights=True,
-    ),  # fmt: skip
+    ),
     "dropout": LayerKind(
         "zeroes a random share of its inputs while training",
         {"rate": (0.0, 0.9)},
         "any",
         lambda layer, s: s,
         Identity,
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -254,7 +254,8 @@ def make(kind: str, **values) -> Layer:
         whole = isinstance(lo, int)
         if not number or (whole and v != int(v)) or not lo <= v <= hi:
             what = "a whole number" if whole else "a number"
-            raise LayerError(None, f"{kind} {key} must be {what} from {lo:g} to {hi:g}, got {str(v)[:30]}")
+            got = f"{v:g}" if number else str(v)[:30]
+            raise LayerError(None, f"{kind} {key} must be {what} from {lo:g} to {hi:g}, got {got}")
         values[key] = int(v) if whole else float(v)
     return Layer(kind, **values)
 
@@ -298,11 +299,17 @@ def check_stack(layers: tuple[Layer, ...], in_shape: tuple[int, ...]) -> list[tu
     for i, layer in enumerate(layers):
         spec = LAYER_KINDS[layer.kind]
         if spec.needs == "image" and len(shape) != 3:
-            raise LayerError(i, f"{layer.kind} needs an image (h×w×channels), but its input is a vector "
-                                f"of {shape[0]}: put it before the flatten")  # fmt: skip
+            raise LayerError(
+                i,
+                f"{layer.kind} needs an image (h×w×channels), but its input is a vector "
+                f"of {shape[0]}: put it before the flatten",
+            )
         if spec.needs == "vector" and len(shape) != 1:
-            raise LayerError(i, f"{layer.kind} needs a vector, but its input is an image "
-                                f"{'×'.join(map(str, shape))}: add a flatten layer before it")  # fmt: skip
+            raise LayerError(
+                i,
+                f"{layer.kind} needs a vector, but its input is an image "
+                f"{'×'.join(map(str, shape))}: add a flatten layer before it",
+            )
         try:
             out = tuple(spec.shape(layer, shape))
         except ValueError as e:

@@ -100,7 +100,10 @@ class CnnConfig(Record):
 
     def stack(self) -> tuple[layers.Layer, ...]:
         """The whole stack: the user's layers, then the output layer; checked on the data's shape."""
-        out = (*self.hidden(), layers.Layer("dense", units=len(self.image_set.class_names), activation="softmax"))
+        out = (
+            *self.hidden(),
+            layers.Layer("dense", units=len(self.image_set.class_names), activation="softmax"),
+        )
         try:
             layers.check_stack(out, self.image_set.shape)
         except layers.LayerError as e:

@@ -45,15 +45,28 @@ def scene(task, table: list[dict]) -> dict:
     h, w, c = data.shape
     gal = gallery_indices(data.y_test)
     pixels = np.stack([image_to_uint8(data.x_test[i]) for i in gal]) if gal else np.zeros((0, h, w))
-    layers = [{"kind": r["kind"], "label": r["layer"], "shape": [int(v) for v in r["output"].split("×")],
-               "params": r["parameters"]} for r in table]  # fmt: skip
+    layers = [
+        {
+            "kind": r["kind"],
+            "label": r["layer"],
+            "shape": [int(v) for v in r["output"].split("×")],
+            "params": r["parameters"],
+        }
+        for r in table
+    ]
     body = {
         "kind": "cnn",
         "classes": list(data.class_names),
         "input": {"h": h, "w": w, "c": c},
         "layers": layers,
-        "gallery": {"n": len(gal), "h": h, "w": w, "pixels": b64(pixels), "labels": [int(data.y_test[i]) for i in gal],
-                    "indices": gal},  # fmt: skip
+        "gallery": {
+            "n": len(gal),
+            "h": h,
+            "w": w,
+            "pixels": b64(pixels),
+            "labels": [int(data.y_test[i]) for i in gal],
+            "indices": gal,
+        },
         "metrics": ["train_loss", "test_loss", "train_accuracy", "test_accuracy"],
         "credit": data_credit(task),
     }
@@ -78,8 +91,17 @@ def chosen_image(task, choice: dict) -> tuple[np.ndarray, dict]:
     return task.data.x_test[i], {"source": "gallery", "index": i, "label": int(task.data.y_test[i])}
 
 
-def frame(task, params, history: dict, since: int, choice: dict, *, last: bool, explain: dict | None = None,
-          cell: dict | None = None) -> dict:  # fmt: skip
+def frame(
+    task,
+    params,
+    history: dict,
+    since: int,
+    choice: dict,
+    *,
+    last: bool,
+    explain: dict | None = None,
+    cell: dict | None = None,
+) -> dict:
     """One frame: the chosen image through the network, new curve points; with `last`, the
     test-set views (and the explained position and confusion cell the user picked)."""
     image, chosen = chosen_image(task, choice)
@@ -113,8 +135,9 @@ def frame(task, params, history: dict, since: int, choice: dict, *, last: bool, 
         f.update(test_views(task, params, cell))
         if explain is not None:
             try:
-                d = views.explain(task, params, image, explain["layer"] - 1, explain["channel"], explain["y"],
-                                  explain["x"])  # fmt: skip
+                d = views.explain(
+                    task, params, image, explain["layer"] - 1, explain["channel"], explain["y"], explain["x"]
+                )
                 f["detail"] = {**d, "layer": d["layer"] + 1}
             except (ValueError, KeyError, TypeError):
                 f["detail"] = None
@@ -129,15 +152,30 @@ def test_views(task, params, cell: dict | None) -> dict:
     out = {
         "confusion": views.confusion(labels, pred, task.data.n_classes).tolist(),
         "accuracy": _num((pred == labels).mean()) if len(labels) else None,
-        "mistakes": [{**m, "confidence": _num(m["confidence"]), "pixels": b64(image_to_uint8(task.data.x_test[m["index"]]))}
-                     for m in views.mistakes(labels, probs)],  # fmt: skip
+        "mistakes": [
+            {
+                **m,
+                "confidence": _num(m["confidence"]),
+                "pixels": b64(image_to_uint8(task.data.x_test[m["index"]])),
+            }
+            for m in views.mistakes(labels, probs)
+        ],
     }
     if cell is not None:
         idx, count = views.cell(labels, pred, int(cell["true"]), int(cell["pred"]))
         h, w, _ = task.data.shape
-        px = np.stack([image_to_uint8(task.data.x_test[i]) for i in idx]) if idx else np.zeros((0, h, w), np.uint8)
-        out["cell"] = {"true": int(cell["true"]), "pred": int(cell["pred"]), "count": count, "indices": idx,
-                       "pixels": b64(px)}  # fmt: skip
+        px = (
+            np.stack([image_to_uint8(task.data.x_test[i]) for i in idx])
+            if idx
+            else np.zeros((0, h, w), np.uint8)
+        )
+        out["cell"] = {
+            "true": int(cell["true"]),
+            "pred": int(cell["pred"]),
+            "count": count,
+            "indices": idx,
+            "pixels": b64(px),
+        }
     return out
 
 

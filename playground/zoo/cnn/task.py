@@ -49,8 +49,16 @@ def make_task(config: CnnConfig, data: ImageData | None = None) -> engine.Task:
         return jnp.asarray(losses.encode_targets(y, "multiclass", "ce", "softmax", data.n_classes))
 
     pool = jnp.asarray(engine.permutation_pool(n_train, config.seed))
-    return engine.Task(config, data, arch, jnp.asarray(data.x_train), targets(data.y_train),
-                       jnp.asarray(data.x_test), targets(data.y_test), pool)  # fmt: skip
+    return engine.Task(
+        config,
+        data,
+        arch,
+        jnp.asarray(data.x_train),
+        targets(data.y_train),
+        jnp.asarray(data.x_test),
+        targets(data.y_test),
+        pool,
+    )
 
 
 def params_json(task: engine.Task, params) -> dict:
@@ -62,13 +70,27 @@ def params_json(task: engine.Task, params) -> dict:
     for i, layer in enumerate(task.arch.specs):
         p = pure.get(i, {})
         if layer.kind == "conv":
-            out.append({"type": "conv", "kernel": np.asarray(p["kernel"]).tolist(), "bias": np.asarray(p["bias"]).tolist(),
-                        "stride": layer.stride, "padding": layer.padding, "activation": layer.activation})  # fmt: skip
+            out.append(
+                {
+                    "type": "conv",
+                    "kernel": np.asarray(p["kernel"]).tolist(),
+                    "bias": np.asarray(p["bias"]).tolist(),
+                    "stride": layer.stride,
+                    "padding": layer.padding,
+                    "activation": layer.activation,
+                }
+            )
         elif layer.kind in ("maxpool", "avgpool"):
             out.append({"type": layer.kind, "window": layer.window, "stride": layer.window})
         elif layer.kind == "dense":
-            out.append({"type": "dense", "kernel": np.asarray(p["kernel"]).tolist(), "bias": np.asarray(p["bias"]).tolist(),
-                        "activation": layer.activation})  # fmt: skip
+            out.append(
+                {
+                    "type": "dense",
+                    "kernel": np.asarray(p["kernel"]).tolist(),
+                    "bias": np.asarray(p["bias"]).tolist(),
+                    "activation": layer.activation,
+                }
+            )
         elif layer.kind == "dropout":
             out.append({"type": "dropout", "rate": layer.rate})
         else:
@@ -95,7 +117,9 @@ def params_from_json(task: engine.Task, obj) -> object:
     for i, (layer, g) in enumerate(zip(specs, got)):
         if not isinstance(g, dict) or g.get("type") != layer.kind:
             t = g.get("type") if isinstance(g, dict) else type(g).__name__
-            raise ValueError(f"params layer {i + 1}: type {str(t)[:40]!r}, this network has {layer.kind} there")
+            raise ValueError(
+                f"params layer {i + 1}: type {str(t)[:40]!r}, this network has {layer.kind} there"
+            )
         if i not in ref:
             continue
         pure[i] = {}
@@ -105,7 +129,9 @@ def params_from_json(task: engine.Task, obj) -> object:
             except (KeyError, TypeError, ValueError):
                 raise ValueError(f"params layer {i + 1}: {name} missing or not numbers") from None
             if arr.shape != want.shape:
-                raise ValueError(f"params layer {i + 1}: {name} has shape {arr.shape}, the network needs {want.shape}")
+                raise ValueError(
+                    f"params layer {i + 1}: {name} has shape {arr.shape}, the network needs {want.shape}"
+                )
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"params layer {i + 1}: {name} has NaN or infinite values")
             pure[i][name] = jnp.asarray(arr)
@@ -138,7 +164,9 @@ class Session:
         old = self.config
         if config == old:
             return None
-        changed = {f.name for f in dataclasses.fields(config) if getattr(config, f.name) != getattr(old, f.name)}
+        changed = {
+            f.name for f in dataclasses.fields(config) if getattr(config, f.name) != getattr(old, f.name)
+        }
         structural = changed - set(HYPER_FIELDS)
         if not structural:
             self.config = config
@@ -191,11 +219,13 @@ def layer_table(stack, in_shape) -> list[dict]:
     prev = tuple(in_shape)
     for i, (layer, shape) in enumerate(zip(stack, shapes)):
         last = i == len(stack) - 1
-        rows.append({
-            "layer": "output" if last else f"{i + 1}. {layer.label}",
-            "kind": "output" if last else layer.kind,
-            "output": "×".join(map(str, shape)),
-            "parameters": layers.n_params(layer, prev),
-        })  # fmt: skip
+        rows.append(
+            {
+                "layer": "output" if last else f"{i + 1}. {layer.label}",
+                "kind": "output" if last else layer.kind,
+                "output": "×".join(map(str, shape)),
+                "parameters": layers.n_params(layer, prev),
+            }
+        )
         prev = shape
     return rows

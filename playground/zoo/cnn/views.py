@@ -111,9 +111,21 @@ def explain(task: engine.Task, params, image: np.ndarray, layer: int, channel: i
     bias = float(p["bias"][channel])
     z = total + bias
     out = float(ACTIVATIONS[spec.activation].fn(jnp.float32(z)))
-    return {**base, "kind": "conv", "kh": k, "kw": k, "cin": cin, "patch": patch.ravel().tolist(),
-            "kernel": kernel.ravel().tolist(), "products": products.ravel().tolist(), "sum": total,
-            "bias": bias, "z": z, "activation": spec.activation, "out_computed": out}  # fmt: skip
+    return {
+        **base,
+        "kind": "conv",
+        "kh": k,
+        "kw": k,
+        "cin": cin,
+        "patch": patch.ravel().tolist(),
+        "kernel": kernel.ravel().tolist(),
+        "products": products.ravel().tolist(),
+        "sum": total,
+        "bias": bias,
+        "z": z,
+        "activation": spec.activation,
+        "out_computed": out,
+    }
 
 
 def predictions(task: engine.Task, params) -> np.ndarray:
@@ -133,11 +145,20 @@ def mistakes(labels: np.ndarray, probs: np.ndarray, n: int = N_MISTAKES) -> list
     pred = probs.argmax(1)
     wrong = np.flatnonzero(pred != labels)
     order = wrong[np.argsort(-probs[wrong, pred[wrong]], kind="stable")][:n]
-    return [{"index": int(i), "label": int(labels[i]), "pred": int(pred[i]),
-             "confidence": float(probs[i, pred[i]])} for i in order]  # fmt: skip
+    return [
+        {
+            "index": int(i),
+            "label": int(labels[i]),
+            "pred": int(pred[i]),
+            "confidence": float(probs[i, pred[i]]),
+        }
+        for i in order
+    ]
 
 
-def cell(labels: np.ndarray, predicted: np.ndarray, true: int, pred: int, limit: int = MAX_CELL) -> tuple[list[int], int]:
+def cell(
+    labels: np.ndarray, predicted: np.ndarray, true: int, pred: int, limit: int = MAX_CELL
+) -> tuple[list[int], int]:
     """Test indices of one confusion-matrix cell (at most `limit`) and the cell's count."""
     idx = np.flatnonzero((labels == true) & (predicted == pred))
     return idx[:limit].tolist(), len(idx)
