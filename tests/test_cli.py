@@ -28,8 +28,9 @@ def test_train_out_has_documented_shape(tmp_path):
     assert r.stdout.startswith("epoch 30, train loss")
     assert "epoch      30" in r.stderr  # the progress bar
     doc = json.loads(out.read_text())
-    assert set(doc) == {"config", "data", "params", "history", "stop_reason"}
+    assert set(doc) == {"config", "data", "params", "history", "stop_reason", "outputs"}
     assert doc["config"] == Config(hidden=(3, 2), n_samples=80).to_dict()
+    assert np.shape(doc["outputs"]["test"]) == (40, 1)
     train, test = doc["data"]["train"], doc["data"]["test"]
     assert len(train["inputs"]) == len(train["targets"]) == 40 and len(test["inputs"]) == 40
     assert all(len(row) == 2 for row in train["inputs"]) and all(len(t) == 1 for t in train["targets"])
@@ -56,6 +57,8 @@ def test_out_data_are_the_network_inputs_and_the_losses_recompute(tmp_path):
     z = a[:, 0]
     bce = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
     assert bce == pytest.approx(doc["history"][-1]["test_loss"], rel=1e-4)
+    # "outputs" are the network's outputs after its output activation (sigmoid).
+    np.testing.assert_allclose(np.array(doc["outputs"]["test"])[:, 0], 1 / (1 + np.exp(-z)), rtol=1e-5)
     assert np.allclose(x[:, 2], x[:, 0] * x[:, 1], atol=1e-5)
 
 
