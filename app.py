@@ -21,6 +21,9 @@ and watch every number move: the loss, every weight, every neuron's output over 
   chain rule, weight update — neuron by neuron, with every formula filled in with the real numbers.
 - **Optimizer lab**: race up to 8 optimizers, batch sizes and learning rates on the same data and
   the same initial weights in one compiled call; trajectories on classic loss landscapes.
+- **CNN**: assemble conv, pooling and dense layers and train them live on real handwritten
+  digits (MNIST), 8×8 digits or drawn shapes; watch every feature map and filter, see one
+  convolution computed with the real numbers, draw a digit and get its prediction.
 
 Every experiment lives in the URL: copy the link to share it.
 """
@@ -28,6 +31,7 @@ Every experiment lives in the URL: copy the link to share it.
     st.page_link(PAGES[1], label="Open the Playground", icon=":material/play_circle:")
     st.page_link(PAGES[2], label="Backprop, step by step", icon=":material/account_tree:")
     st.page_link(PAGES[3], label="Optimizer lab", icon=":material/speed:")
+    st.page_link(PAGES[4], label="CNN on handwritten digits", icon=":material/grid_on:")
 
 
 PAGES = [
@@ -35,6 +39,7 @@ PAGES = [
     st.Page("pages/1_Playground.py", title="Playground", icon=":material/hub:"),
     st.Page("pages/2_Backprop.py", title="Backprop", icon=":material/account_tree:"),
     st.Page("pages/3_Optimizer_lab.py", title="Optimizer lab", icon=":material/speed:"),
+    st.Page("pages/4_CNN.py", title="CNN", icon=":material/grid_on:"),
 ]
 # The tab icon is the circle dataset's thumbnail, made here: an icon font or emoji would be
 # fetched from the internet or depend on the viewer's fonts.

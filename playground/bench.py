@@ -276,6 +276,9 @@ def run(quick: bool = False, progress=None) -> dict:
     result["lab_race8"] = lab_race(DEFAULT, reps)
     say("grid ...")
     result["grid100"] = {"ms": grid_ms(DEEP, 100, 5 * reps), "default_ms": grid_ms(DEFAULT, 100, 5 * reps)}
+    from playground.zoo.cnn import bench as cnn_bench
+
+    result["cnn"] = cnn_bench.run(quick, say)
     return result
 
 

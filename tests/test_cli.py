@@ -185,6 +185,12 @@ def test_bench_quick_json_has_required_keys():
         ("compile", "recompiles_on_lr_change"),
         ("race8", "time_ratio"),
         ("grid100", "ms"),
+        ("cnn", "digits_epochs_per_s"),
+        ("cnn", "digits_images_per_s"),
+        ("cnn", "first_chunk_s"),
+        ("cnn", "first_chunk_warm_cache_s"),
+        ("cnn", "frame_ms"),
+        ("cnn", "digits_s_to_95"),
     ]:
         assert d[group][key] >= 0, (group, key)
     assert d["compile"]["recompiles_on_lr_change"] == 0

@@ -44,9 +44,9 @@ def compact_js(source: str) -> str:
 
 
 @functools.cache
-def code() -> tuple[str, str]:
-    """(id, source) of the view's module."""
-    source = compact_js((HERE / "live.js").read_text())
+def code(path: pathlib.Path = HERE / "live.js") -> tuple[str, str]:
+    """(id, source) of a view's module (default: the Playground's, lab's and Backprop's live.js)."""
+    source = compact_js(path.read_text())
     return hashlib.sha1(source.encode()).hexdigest()[:12], source
 
 
@@ -59,7 +59,18 @@ def component_files() -> dict:
     }
 
 
-def next_data(state, prefix: str, scene: dict, *, batch, still, curve, running, pause_on: str) -> dict:
+def next_data(
+    state,
+    prefix: str,
+    scene: dict,
+    *,
+    batch,
+    still,
+    curve,
+    running,
+    pause_on: str,
+    module: pathlib.Path | None = None,
+) -> dict:
     """The data of one run of a page's live fragment: the protocol every live page shares.
 
     `state` is the page's per-user mapping (st.session_state), its keys under `prefix`:
@@ -79,9 +90,17 @@ def next_data(state, prefix: str, scene: dict, *, batch, still, curve, running, 
     else:
         frames, whole = [still()], curve()
     asked = bool((state.get(prefix + "live") or {}).get("need"))
-    return payload(state[prefix + "seq"], state[prefix + "playing"], scene, frames,
-                   sent=state.setdefault(prefix + "sent", {}), asked=asked, curve=whole,
-                   pause_on=pause_on)  # fmt: skip
+    return payload(
+        state[prefix + "seq"],
+        state[prefix + "playing"],
+        scene,
+        frames,
+        sent=state.setdefault(prefix + "sent", {}),
+        asked=asked,
+        curve=whole,
+        pause_on=pause_on,
+        module=module,
+    )
 
 
 def payload(
@@ -94,6 +113,7 @@ def payload(
     asked: bool = False,
     curve: dict | None = None,
     pause_on: str | None = None,
+    module: pathlib.Path | None = None,
 ) -> dict:
     """One call's data: {seq, playing, code_id, code?, scene_id, scene?, curve?, pause_on?, frames}.
 
@@ -104,8 +124,9 @@ def payload(
       curve: replaces the browser's whole loss history (after a pause, a reset or a reload);
         otherwise each frame adds its own points.
       pause_on: a CSS selector; a click there stops the playback at once.
+      module: the view's JS module file (default live.js).
     """
-    code_id, source = code()
+    code_id, source = code(module) if module else code()
     out = {"seq": seq, "playing": playing, "code_id": code_id, "scene_id": scene["id"], "frames": frames}
     if asked or sent.get("code") != code_id:
         out["code"] = source

@@ -48,7 +48,7 @@ def chunk_for(epochs: int, arch) -> int:
     return max(fits or [1])
 
 
-def play(step, snapshot, pace: Pace, frames: int | None = None) -> list[dict]:
+def play(step, snapshot, pace: Pace, frames: int | None = None, max_s: float | None = None) -> list[dict]:
     """Train up to `frames` stretches of `pace.epochs` epochs, a snapshot after each.
 
     Args:
@@ -57,6 +57,8 @@ def play(step, snapshot, pace: Pace, frames: int | None = None) -> list[dict]:
         frame (it may carry more detail, such as the numbers behind hover).
       pace: sizes the stretches, and learns from this batch's wall time.
       frames: how many (default pace.frames).
+      max_s: stop early once the batch has taken this long (slow epochs: a big network's
+        batch would otherwise keep the browser waiting for every frame of it).
 
     Returns:
       The frames in training order; an empty list when nothing could be trained.
@@ -69,7 +71,7 @@ def play(step, snapshot, pace: Pace, frames: int | None = None) -> list[dict]:
         done = step(epochs)
         if done == 0:
             break
-        last = i == n - 1 or done < epochs
+        last = i == n - 1 or done < epochs or (max_s is not None and _clock() - start >= max_s)
         out.append(snapshot(last))
         if last:
             break

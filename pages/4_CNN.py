@@ -1,0 +1,260 @@
+"""CNN: assemble conv, pooling and dense layers, train on handwritten digits, and watch every
+feature map, filter and convolution while it learns."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from playground.core.config import ConfigError, from_dict, from_query
+from playground.data.images import IMAGE_SETS
+from playground.data.points import DataError
+from playground.live import channel, stream
+from playground.live import ui as live_ui
+from playground.zoo.cnn import frames, ui
+from playground.zoo.cnn.config import PRESETS, CnnConfig
+from playground.zoo.cnn.task import Session
+
+if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
+    # A fresh server's first visit came straight here before app.py ever ran: rerun through app.py.
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+st.set_page_config(page_title="CNN · Neural Network Playground", layout="wide")
+K = "cnn."  # every session_state key of this page starts with it
+
+
+@st.cache_resource
+def live_component():
+    """The live view's loader (shared with the other pages), registered once per server."""
+    return st.components.v2.component(**channel.component_files())
+
+
+def session() -> Session:
+    if K + "session" not in st.session_state:
+        config, warnings = from_query(st.query_params.to_dict(), CnnConfig)
+        st.session_state[K + "session"] = Session(config)
+        st.session_state.update(
+            {
+                K + "warnings": warnings,
+                K + "playing": False,
+                K + "choice": {"index": 0},
+                K + "pace": stream.Pace(epochs=1, frames=8, budget_s=0.4),
+                K + "editor_v": 0,
+            }
+        )
+    return st.session_state[K + "session"]
+
+
+s = session()
+for field in ui.WIDGET_FIELDS:  # every widget shows the config the session holds
+    st.session_state[K + field] = getattr(s.config, field)
+st.markdown(live_ui.PAGE_CSS, unsafe_allow_html=True)
+if st.session_state[K + "warnings"]:
+    st.warning("Some link settings were ignored: " + "; ".join(st.session_state[K + "warnings"]))
+
+
+def apply(**changes):
+    """Apply widget values (or `changes`); a refused change leaves the last good network training."""
+    values = {f: st.session_state[K + f] for f in ui.WIDGET_FIELDS} | changes
+    try:
+        s.apply(from_dict(values, base=s.config))
+        st.session_state.pop(K + "error", None)
+    except (ConfigError, DataError) as e:
+        st.session_state[K + "error"] = str(e)
+
+
+def set_playing(flag):
+    st.session_state[K + "playing"] = flag and s.running
+    st.session_state[K + "first_batch"] = flag
+
+
+def choose_preset():
+    name = st.session_state[K + "preset"]
+    if name in PRESETS:
+        apply(layers=PRESETS[name])
+        st.session_state[K + "editor_v"] += 1  # the builder starts over from the preset
+        st.session_state[K + "editor_base"] = PRESETS[name]
+
+
+def on_view(event):
+    """A click in the view: a gallery image, a drawing, a feature-map pixel, a confusion cell."""
+    ui.on_view(s, st.session_state, K, event, (st.session_state.get(K + "live") or {}).get(event))
+
+
+# ---- sidebar: data and the settings used less often ------------------------------------
+with st.sidebar:
+    st.markdown("**Data**")
+    st.selectbox(
+        "Dataset",
+        list(IMAGE_SETS),
+        key=K + "dataset",
+        on_change=apply,
+        format_func=lambda n: f"{n} ({IMAGE_SETS[n].description})",
+    )
+    st.slider("Images (at most)", 100, 5000, step=100, key=K + "n_samples", on_change=apply)
+    st.slider("Pixel noise (%)", 0, 50, key=K + "noise", on_change=apply)
+    st.slider("Training share", 0.1, 0.9, step=0.05, key=K + "train_ratio", on_change=apply)
+    st.number_input("Seed", 0, 2**31 - 1, key=K + "seed", on_change=apply)
+    st.caption(IMAGE_SETS[s.config.dataset].credit)
+    with st.expander("Optimizer and regularization", icon=":material/tune:"):
+        st.selectbox("Optimizer", ui.OPTIMIZERS, key=K + "optimizer", on_change=apply)
+        st.selectbox("Descent", ("minibatch", "batch", "stochastic"), key=K + "gd_variant", on_change=apply)
+        st.number_input("Batch size", 1, 1000, key=K + "batch_size", on_change=apply)
+        st.select_slider("L2", ui.CHOICES["l2"], key=K + "l2", on_change=apply)
+        st.selectbox("Initialization", ui.INITS, key=K + "init", on_change=apply)
+        st.number_input(
+            "Early stopping patience (0 = off)", 0, 10000, key=K + "early_stopping_patience", on_change=apply
+        )
+
+# ---- run controls, learning rate, preset --------------------------------------------------
+playing = st.session_state[K + "playing"]
+top = st.container(key="cnn-top").columns([1.1, 1.0, 1.05, 1.4, 2.2, 2.4], vertical_alignment="bottom")
+top[0].button(
+    "Pause" if playing else "Play",
+    key=K + "play",
+    type="primary",
+    width="stretch",
+    icon=":material/pause:" if playing else ":material/play_arrow:",
+    on_click=set_playing,
+    args=(not playing,),
+    disabled=not s.running and not playing,
+)
+top[1].button(
+    "Step",
+    key=K + "step",
+    width="stretch",
+    icon=":material/skip_next:",
+    disabled=playing or not s.running,
+    on_click=lambda: st.session_state.update({K + "stepping": True}),
+)
+top[2].button(
+    "Reset",
+    key=K + "reset",
+    width="stretch",
+    icon=":material/restart_alt:",
+    on_click=lambda: (s.reset(), set_playing(False)),
+)
+top[3].select_slider("Learning rate", ui.CHOICES["learning_rate"], key=K + "learning_rate", on_change=apply)
+st.session_state[K + "preset"] = ui.preset_of(s.config.layers)
+top[4].selectbox("Network", [*PRESETS, ui.CUSTOM], key=K + "preset", on_change=choose_preset)
+rows = s.table()
+top[5].markdown(
+    f"**{len(rows) - 1} layers · {sum(r['parameters'] for r in rows):,} parameters**  \n"
+    f"{len(s.task.data.x_train):,} training / {len(s.task.data.x_test):,} test images"
+)
+
+if st.session_state.get(K + "error"):
+    st.error(st.session_state[K + "error"])
+if s.notice:
+    st.toast(s.notice, icon=":material/info:")
+    s.notice = None
+if st.session_state.pop(K + "stepping", False):
+    with st.spinner("Training one epoch (the first one compiles the training step)…"):
+        s.step(1, chunk=1)
+
+
+def editor_columns() -> dict:
+    cc = st.column_config
+    return {
+        "kind": cc.SelectboxColumn("kind", options=ui.KINDS, required=True, width="small"),
+        "size": cc.NumberColumn("filters / units", min_value=1, max_value=256, step=1),
+        "kernel": cc.NumberColumn("kernel", min_value=1, max_value=7, step=1),
+        "stride": cc.NumberColumn("stride", min_value=1, max_value=3, step=1),
+        "padding": cc.SelectboxColumn("padding", options=ui.PADDINGS),
+        "window": cc.NumberColumn("window", min_value=2, max_value=4, step=1),
+        "rate": cc.NumberColumn("rate", min_value=0.0, max_value=0.9, step=0.05),
+        "activation": cc.SelectboxColumn("activation", options=ui.ACTIVATION_NAMES),
+    }
+
+
+with st.expander(
+    "Layers: edit the stack (output shapes and parameters update as you edit)", icon=":material/layers:"
+):
+    left, right = st.columns([3, 2])
+    with left:
+        # The editor's rows start from a fixed base (its edits are kept relative to it); a preset
+        # starts a new editor.
+        base_texts = st.session_state.setdefault(K + "editor_base", s.config.layers)
+        base = pd.DataFrame(ui.rows_from_texts(base_texts), columns=ui.COLUMNS)
+        edited = st.data_editor(
+            base,
+            key=K + f"editor{st.session_state[K + 'editor_v']}",
+            num_rows="dynamic",
+            hide_index=True,
+            width="stretch",
+            column_config=editor_columns(),
+        )
+        try:
+            texts = ui.texts_from_rows(edited.to_dict("records"))
+            if texts != s.config.layers:
+                apply(layers=texts)
+        except ConfigError as e:
+            st.session_state[K + "error"] = str(e)
+        if st.session_state.get(K + "error", "").startswith("layers"):
+            st.error(st.session_state[K + "error"] + " — the last good network keeps training.")
+    right.dataframe(s.table(), hide_index=True, width="stretch")
+
+
+@st.fragment
+def live():
+    scene = frames.scene(s.task, s.table())
+    pace = st.session_state[K + "pace"]
+    since = [s.epoch]
+
+    def snap(last):
+        f = frames.frame(
+            s.task,
+            s.state.params,
+            s.history,
+            since[0],
+            st.session_state[K + "choice"],
+            last=last,
+            explain=st.session_state.get(K + "explain"),
+            cell=st.session_state.get(K + "cell"),
+        )
+        since[0] = f["epoch"]
+        return f
+
+    def batch(n):
+        return stream.play(lambda k: s.step(k, chunk=1), snap, pace, n, max_s=0.5)
+
+    data = channel.next_data(
+        st.session_state,
+        K,
+        scene,
+        batch=batch,
+        still=lambda: snap(True),
+        curve=lambda: frames.whole_curve(s.history),
+        running=lambda: s.running,
+        pause_on=".st-key-cnn-play button",
+        module=frames.HERE / "cnn.js",
+    )
+    if playing and not data["playing"]:
+        st.rerun(scope="app")  # training stopped: redraw the controls
+    handlers = {
+        f"on_{e}_change": (lambda e=e: on_view(e)) for e in ("pick", "draw", "clear", "explain", "cell")
+    }
+    live_component()(
+        data=data, key=K + "live", on_pull_change=lambda: None, on_need_change=lambda: None, **handlers
+    )
+    if s.stop_reason:
+        st.warning(s.stop_reason)
+
+
+live()
+
+with st.expander("Downloads", icon=":material/download:"):
+    d = st.columns(3)
+    d[0].download_button(
+        "Config JSON", s.config.to_json(), "cnn-config.json", "application/json", key=K + "dl1"
+    )
+    d[1].download_button(
+        "Weights JSON", json.dumps(s.params_json()), "cnn-weights.json", "application/json", key=K + "dl2"
+    )
+    d[2].caption(
+        "Train the same network headless: `python -m playground train --net cnn --config cnn-config.json`"
+    )
+
+st.query_params.from_dict(s.config.to_query())
