@@ -39,7 +39,7 @@ def session() -> Session:
             {
                 K + "warnings": warnings,
                 K + "playing": False,
-                K + "choice": {"index": 0},
+                K + "choice": {"index": None},
                 K + "pace": stream.Pace(epochs=1, frames=8, budget_s=0.4),
                 K + "editor_v": 0,
             }

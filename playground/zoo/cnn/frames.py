@@ -87,7 +87,8 @@ def chosen_image(task, choice: dict) -> tuple[np.ndarray, dict]:
     if choice.get("source") == "drawn" and choice.get("pixels") is not None:
         img = np.asarray(choice["pixels"], np.float32).reshape(task.data.shape)
         return img, {"source": "drawn", "index": None, "label": None}
-    i = int(choice.get("index") or 0) % len(task.data.x_test)
+    i = choice.get("index")
+    i = gallery_indices(task.data.y_test, 1)[0] if i is None else int(i) % len(task.data.x_test)
     return task.data.x_test[i], {"source": "gallery", "index": i, "label": int(task.data.y_test[i])}
 
 

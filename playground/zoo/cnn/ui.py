@@ -170,7 +170,7 @@ def on_view(session, state, prefix: str, event: str, value) -> None:
                 "pixels": normalize_drawing(pixels, session.task.data.shape),
             }
         elif event == "clear":
-            state[prefix + "choice"] = {"index": state.get(prefix + "choice", {}).get("index") or 0}
+            state[prefix + "choice"] = {"index": state.get(prefix + "choice", {}).get("index")}
         elif event == "explain":
             n = len(session.task.arch.specs)
             state[prefix + "explain"] = {k: _int(value[k], 0, 10_000) for k in ("channel", "y", "x")} | {

@@ -1,0 +1,152 @@
+"""The CNN page in a real browser: Play trains live (frames stream in, the epoch and the curves
+move), clicking a gallery image changes the feature maps, drawing a digit gives a prediction, a
+feature-map pixel opens the explained convolution, a confusion-matrix cell shows its images; and
+the README screenshot. Skips without chromium, like tests/test_browser.py, whose fixtures it reuses."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import (  # noqa: F401  (pytest fixtures are used by name)
+    LOAD_MS,
+    browser,
+    epoch,
+    new_page,
+    no_exception,
+    server,
+    wait_epoch,
+    wait_js,
+)
+
+pytestmark = pytest.mark.browser
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+PLAY = ".st-key-cnn-play button"
+VIEW = "window.__nnpCnn"
+# The first feature map's bytes and the chosen image, as the view last drew them.
+SHOWN_JS = f"""() => {{
+  const v = {VIEW}; const f = v && v.lastFrame;
+  return f ? {{maps: f.maps.length ? f.maps[0].data : '', chosen: f.chosen, probs: f.probs,
+              shown: v.framesShown, epoch: f.epoch}} : null;
+}}"""
+
+
+def wait_label(page, label: str):
+    wait_js(page, f"(l) => {{ const b = document.querySelector('{PLAY}'); return !!b && b.innerText.trim().endsWith(l); }}",
+            label)  # fmt: skip
+
+
+def open_cnn(page, base: str, query: str = "?dataset=digits&n_samples=600"):
+    page.goto(f"{base}/CNN{query}", wait_until="commit", timeout=LOAD_MS)
+    wait_epoch(page, "e === 0", LOAD_MS)
+    wait_js(page, f"() => {VIEW} && {VIEW}.lastFrame && document.querySelectorAll('[data-testid^=nnp-gallery-]').length > 0",
+            None, LOAD_MS)  # fmt: skip
+    wait_label(page, "Play")
+    no_exception(page)
+
+
+def test_play_trains_live_and_the_views_follow_clicks_and_drawing(new_page, server):  # noqa: F811
+    page = new_page(viewport={"width": 1280, "height": 720})
+    open_cnn(page, server.url)
+    before = page.evaluate(SHOWN_JS)
+
+    page.locator(PLAY).click()
+    wait_label(page, "Pause")
+    t0, shown0 = time.time(), page.evaluate(SHOWN_JS)["shown"]
+    n = wait_epoch(page, "e >= 20", timeout=120_000)
+    rate = (page.evaluate(SHOWN_JS)["shown"] - shown0) / (time.time() - t0)
+    print(f"\ncnn digits: epoch {n}, {rate:.1f} frames/s")
+    assert page.evaluate(SHOWN_JS)["maps"] != before["maps"]  # the maps change as it learns
+    page.locator(PLAY).click()
+    wait_label(page, "Play")
+    paused = epoch(page)
+    time.sleep(1.0)
+    assert epoch(page) == paused
+
+    # A gallery click: the view asks for that image, the server sends its maps.
+    chosen = page.evaluate(SHOWN_JS)["chosen"]["index"]
+    page.locator("[data-testid=nnp-gallery-5]").click()
+    target = page.evaluate(f"() => {VIEW}.scene.gallery.indices[5]")
+    assert target != chosen
+    got = wait_js(
+        page, f"(t) => {{ const f = {VIEW}.lastFrame; return f && f.chosen.index === t && f; }}", target
+    )
+    maps_5 = got["maps"][0]["data"]
+    assert maps_5 != page.evaluate("() => null") and got["chosen"]["source"] == "gallery"
+    page.locator("[data-testid=nnp-gallery-6]").click()
+    other = wait_js(page, f"(t) => {{ const f = {VIEW}.lastFrame; return f && f.chosen.index === t && f; }}",
+                    page.evaluate(f"() => {VIEW}.scene.gallery.indices[6]"))  # fmt: skip
+    assert other["maps"][0]["data"] != maps_5
+
+    # Draw a "1": a vertical stroke down the pad's middle.
+    pad = page.locator("[data-testid=nnp-pad]").bounding_box()
+    x = pad["x"] + pad["width"] / 2
+    page.mouse.move(x, pad["y"] + pad["height"] * 0.15)
+    page.mouse.down()
+    for k in range(1, 11):
+        page.mouse.move(x, pad["y"] + pad["height"] * (0.15 + 0.07 * k))
+    page.mouse.up()
+    drawn = wait_js(
+        page, f"() => {{ const f = {VIEW}.lastFrame; return f && f.chosen.source === 'drawn' && f; }}"
+    )
+    probs = drawn["probs"]
+    assert len(probs) == 10 and abs(sum(probs) - 1) < 1e-3
+    top = max(range(10), key=lambda k: probs[k])
+    shown = page.locator(f"[data-testid=nnp-prob-{top}]").inner_text()
+    assert f"{100 * probs[top]:.1f}%" in shown
+    print(f"drawn stroke predicted as {top} ({100 * probs[top]:.0f}%)")
+    no_exception(page)
+
+
+def test_explain_and_confusion_cell(new_page, server):  # noqa: F811
+    page = new_page(viewport={"width": 1280, "height": 720})
+    open_cnn(page, server.url)
+    page.locator(".st-key-cnn-step button").click()
+    wait_epoch(page, "e === 1", 60_000)
+    # A click on the first conv layer's first tile: the Convolution tab explains that pixel.
+    tile = page.locator("canvas[data-layer='1'][data-channel='0']").first
+    box = tile.bounding_box()
+    tile.click(position={"x": box["width"] * 0.55, "y": box["height"] * 0.55})
+    d = wait_js(
+        page,
+        f"() => {{ const f = {VIEW}.lastFrame; return f && f.detail && f.detail.layer === 1 && f.detail; }}",
+    )
+    assert d["kind"] == "conv" and abs(d["sum"] + d["bias"] - d["z"]) < 1e-4
+    assert abs(sum(d["products"]) - d["sum"]) < 1e-3
+    page.locator("[data-testid=nnp-tab-conv]").click()
+    assert page.locator(".nnp-eq").inner_text().strip() != ""
+    # The Test set tab: a click on the diagonal's first cell lists those images.
+    page.locator("[data-testid=nnp-tab-test]").click()
+    conf = page.locator("[data-testid=nnp-confusion]")
+    cb = conf.bounding_box()
+    assert cb["width"] > 100
+    n_classes = len(page.evaluate(f"() => {VIEW}.scene.classes"))
+    cell_js = f"() => {{ const f = {VIEW}.lastFrame; return f && f.cell && f.cell; }}"
+    page.evaluate("() => { window.__cellClicked = true; }")
+    conf.click(
+        position={
+            "x": cb["width"] * 0.5 / n_classes + cb["width"] * 0.06,
+            "y": cb["height"] * 0.5 / n_classes + cb["height"] * 0.06,
+        }
+    )
+    cell = wait_js(page, cell_js)
+    assert cell["count"] >= len(cell["indices"]) and cell["true"] == cell["pred"]
+    no_exception(page)
+
+
+def test_screenshots(new_page, server):  # noqa: F811
+    """The README's pictures: MNIST at a projector's 1280×720 while training, and 1920×1080."""
+    DOCS.mkdir(exist_ok=True)
+    for w, h, name in [(1280, 720, "cnn.png"), (1920, 1080, "cnn_1080.png")]:
+        page = new_page(viewport={"width": w, "height": h})
+        open_cnn(page, server.url, "?dataset=mnist&n_samples=2000")
+        page.locator(PLAY).click()
+        wait_epoch(page, "e >= 3", timeout=180_000)
+        page.locator(PLAY).click()
+        wait_label(page, "Play")
+        time.sleep(0.5)
+        page.screenshot(path=str(DOCS / name))
+        no_exception(page)
