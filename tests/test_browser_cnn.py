@@ -35,15 +35,15 @@ SHOWN_JS = f"""() => {{
 
 
 def wait_label(page, label: str):
-    wait_js(page, f"(l) => {{ const b = document.querySelector('{PLAY}'); return !!b && b.innerText.trim().endsWith(l); }}",
-            label)  # fmt: skip
+    js = f"(l) => {{ const b = document.querySelector('{PLAY}'); return !!b && b.innerText.trim().endsWith(l); }}"
+    wait_js(page, js, label)
 
 
 def open_cnn(page, base: str, query: str = "?dataset=digits&n_samples=600"):
     page.goto(f"{base}/CNN{query}", wait_until="commit", timeout=LOAD_MS)
     wait_epoch(page, "e === 0", LOAD_MS)
-    wait_js(page, f"() => {VIEW} && {VIEW}.lastFrame && document.querySelectorAll('[data-testid^=nnp-gallery-]').length > 0",
-            None, LOAD_MS)  # fmt: skip
+    gallery = "document.querySelectorAll('[data-testid^=nnp-gallery-]').length > 0"
+    wait_js(page, f"() => {VIEW} && {VIEW}.lastFrame && {gallery}", None, LOAD_MS)
     wait_label(page, "Play")
     no_exception(page)
 
@@ -75,7 +75,7 @@ def test_play_trains_live_and_the_views_follow_clicks_and_drawing(new_page, serv
         page, f"(t) => {{ const f = {VIEW}.lastFrame; return f && f.chosen.index === t && f; }}", target
     )
     maps_5 = got["maps"][0]["data"]
-    assert maps_5 != page.evaluate("() => null") and got["chosen"]["source"] == "gallery"
+    assert got["chosen"]["source"] == "gallery"
     page.locator("[data-testid=nnp-gallery-6]").click()
     other = wait_js(page, f"(t) => {{ const f = {VIEW}.lastFrame; return f && f.chosen.index === t && f; }}",
                     page.evaluate(f"() => {VIEW}.scene.gallery.indices[6]"))  # fmt: skip
@@ -125,7 +125,6 @@ def test_explain_and_confusion_cell(new_page, server):  # noqa: F811
     assert cb["width"] > 100
     n_classes = len(page.evaluate(f"() => {VIEW}.scene.classes"))
     cell_js = f"() => {{ const f = {VIEW}.lastFrame; return f && f.cell && f.cell; }}"
-    page.evaluate("() => { window.__cellClicked = true; }")
     conf.click(
         position={
             "x": cb["width"] * 0.5 / n_classes + cb["width"] * 0.06,
