@@ -35,7 +35,8 @@ SHOWN_JS = f"""() => {{
 
 
 def wait_label(page, label: str):
-    js = f"(l) => {{ const b = document.querySelector('{PLAY}'); return !!b && b.innerText.trim().endsWith(l) }}"
+    js = f"(l) => {{ const b = document.querySelector('{PLAY}');"
+    js += " return !!b && b.innerText.trim().endsWith(l); }"
     wait_js(page, js, label)
 
 
