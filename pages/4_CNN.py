@@ -204,21 +204,15 @@ def live():
     since = [s.epoch]
 
     def snap(last):
-        f = frames.frame(
-            s.task,
-            s.state.params,
-            s.history,
-            since[0],
-            st.session_state[K + "choice"],
-            last=last,
-            explain=st.session_state.get(K + "explain"),
-            cell=st.session_state.get(K + "cell"),
-        )
+        f = frames.frame(s.task, s.params, s.history, since[0], st.session_state[K + "choice"], last=last,
+                         explain=st.session_state.get(K + "explain"), cell=st.session_state.get(K + "cell"),
+                         filters=st.session_state.get(K + "filters"), progress=(s.part, s.parts))  # fmt: skip
         since[0] = f["epoch"]
         return f
 
     def batch(n):
-        return stream.play(lambda k: s.step(k, chunk=1), snap, pace, n, max_s=0.5)
+        # A frame is a part of an epoch (a big data set's epoch shows as several frames).
+        return stream.play(lambda k: s.step_parts(k)[0], snap, pace, n, max_s=0.5)
 
     data = channel.next_data(
         st.session_state,
@@ -234,7 +228,7 @@ def live():
     if playing and not data["playing"]:
         st.rerun(scope="app")  # training stopped: redraw the controls
     handlers = {
-        f"on_{e}_change": (lambda e=e: on_view(e)) for e in ("pick", "draw", "clear", "explain", "cell")
+        f"on_{e}_change": (lambda e=e: on_view(e)) for e in ("pick", "draw", "clear", "explain", "cell", "filters")
     }
     live_component()(
         data=data, key=K + "live", on_pull_change=lambda: None, on_need_change=lambda: None, **handlers

@@ -63,6 +63,7 @@ def test_play_trains_live_and_the_views_follow_clicks_and_drawing(new_page, serv
     assert page.evaluate(SHOWN_JS)["maps"] != before["maps"]  # the maps change as it learns
     page.locator(PLAY).click()
     wait_label(page, "Play")
+    time.sleep(1.0)  # the paused run's frame: the server's final state (it trained ahead of the view)
     paused = epoch(page)
     time.sleep(1.0)
     assert epoch(page) == paused

@@ -15,6 +15,7 @@ from playground.core import engine
 from playground.core.config import ConfigError
 from playground.zoo.cnn import frames, views
 from playground.zoo.cnn.config import PRESETS, CnnConfig
+from playground.zoo.cnn import task as task_module
 from playground.zoo.cnn.task import Session, layer_table, make_task
 
 SMALL = CnnConfig(dataset="digits", n_samples=400, layers=PRESETS["one conv layer"], batch_size=32)
@@ -248,3 +249,40 @@ def test_out_file_runs_in_numpy_and_round_trips_through_params_in(tmp_path, caps
     assert cli.main([*args, "--epochs", "0", "--params-in", str(tmp_path / "bad.json")]) == 2
     assert "params layer 1: type 'dense', this network has conv there" in capsys.readouterr().err
     assert cli.main(["train", "--net", "cnn", "--csv", str(out)]) == 2
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_an_epoch_in_parts_equals_the_whole_epoch(monkeypatch, big):
+    """The live view's parts (a few minibatches each) make the same updates as one chunk:
+    same minibatches, same dropout draws, same weights and metrics after each epoch."""
+    cfg = SMALL.replace(
+        layers=(*SMALL.layers, "dropout rate=0.3", "dense units=8 activation=relu"), batch_size=24
+    )
+    if big:
+        monkeypatch.setattr(engine, "BIG", 0)
+    engine.compiled_chunk.cache_clear()
+    engine.compiled_part.cache_clear()
+    whole = Session(cfg)
+    assert whole.task.arch.big == big and whole.task.arch.padded  # 320 = 13 x 24 + 8: a masked last batch
+    whole.step(2, chunk=1)
+    monkeypatch.setattr(task_module, "PART_FLOATS", 320 * 64 / 3)
+    parts = Session(cfg)
+    n = parts.task.arch.steps  # 14 minibatches in 3 parts of 5, 5, 4
+    assert parts.parts == 3
+    done = [parts.step_parts(1) for _ in range(4)]
+    assert parts.part == 1 and [d[1] for d in done] == [0, 0, 1, 0] and n == 14
+    mid = jax.tree.leaves(parts.params)[0]
+    assert not np.array_equal(mid, jax.tree.leaves(parts.state.params)[0])  # the weights moved mid-epoch
+    assert parts.step(1) == 1 and parts.part == 0  # Step finishes the epoch in progress
+    for a, b in zip(jax.tree.leaves(whole.state.params), jax.tree.leaves(parts.state.params)):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
+    for k in ("train_loss", "test_loss", "test_accuracy"):
+        np.testing.assert_allclose(parts.history[k], whole.history[k], rtol=2e-5)
+    engine.compiled_chunk.cache_clear()
+    engine.compiled_part.cache_clear()
+
+
+def test_parts_follow_the_data_size():
+    assert Session(SMALL).parts == 1
+    mnist = Session(CnnConfig(n_samples=2000, layers=PRESETS["dense only (compare!)"]))
+    assert mnist.parts == round(1600 * 784 / 400_000) == 3

@@ -325,6 +325,93 @@ def _uniform(key, i, shape):
     return jax.random.uniform(jax.random.fold_in(key, i), shape)
 
 
+def _orders(arch: Arch, epoch_keys, perm_pool):
+    """Each epoch's minibatches as indices into the training set, (epochs, steps, batch), and
+    the mask of the padded last minibatch (steps, batch) or None."""
+    n_epochs = epoch_keys.shape[0]
+    if arch.shuffled:
+        idx = _epoch_orders(perm_pool, epoch_keys, arch.n_train)
+    else:
+        idx = jnp.broadcast_to(jnp.arange(arch.n_train), (n_epochs, arch.n_train))
+    mask = None
+    size = arch.steps * arch.batch
+    if arch.padded:
+        idx = jnp.pad(idx, ((0, 0), (0, size - arch.n_train)))
+        mask = (jnp.arange(size) < arch.n_train).astype(jnp.float32).reshape(arch.steps, arch.batch)
+    return idx.reshape(n_epochs, arch.steps, arch.batch), mask
+
+
+def _epoch_draws(arch: Arch, epoch_keys) -> list:
+    """Small data: every dropout draw of each epoch at once, [(epochs, steps, batch, *shape)]."""
+    return [
+        jax.vmap(lambda k, i=i, s=shape: _uniform(k, i + 1, (arch.steps, arch.batch, *s)))(epoch_keys)
+        for i, shape, _ in dropout_sites(arch)
+    ]
+
+
+def _step_draws(arch: Arch, epoch_key, j) -> list:
+    """Big data: step j's own dropout draws, [(batch, *shape)]."""
+    sk = jax.random.fold_in(epoch_key, j)
+    return [_uniform(sk, i + 1, (arch.batch, *shape)) for i, shape, _ in dropout_sites(arch)]
+
+
+def _make_step(arch: Arch, graphdef, opt, reg):
+    """One minibatch update: ((params, opt_state), x, y, dropout draws, mask) -> (params, opt_state)."""
+    sites = dropout_sites(arch)
+
+    def step(carry, x, y, draws, m):
+        params, opt_state = carry
+        keep = None
+        if sites:
+            keep = [None] * len(arch.specs)
+            for (i, _, rate), u in zip(sites, draws):
+                rate = reg["dropout"] if rate is None else rate
+                keep[i] = (u >= rate).astype(jnp.float32) / (1 - rate)
+        grads = jax.grad(lambda p: objective(arch, graphdef, p, reg, x, y, keep, m))(params)
+        updates, opt_state = opt.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state
+
+    return step
+
+
+def _finish_epoch(arch: Arch, graphdef, st: TrainState, params, opt_state, x_all, y_all, stop_at):
+    """After an epoch's steps: measure train and test, then accept the new weights or stop
+    (non-finite loss: keep st's; early stopping). Returns (state, metrics)."""
+    per, correct = _metrics(arch, graphdef, params, x_all, y_all)
+    n = arch.n_train
+    m = {
+        "train_loss": per[:n].mean(),
+        "test_loss": per[n:].mean(),
+        "train_accuracy": correct[:n].mean(),
+        "test_accuracy": correct[n:].mean(),
+    }
+    finite = jnp.isfinite(m["train_loss"]) & jnp.isfinite(m["test_loss"])
+    running = (st.status == RUNNING) & (st.epoch < stop_at)
+    accept = running & finite
+    improved = m["test_loss"] < st.best_test
+    since = jnp.where(improved, 0, st.since_best + 1)
+    patience = st.reg["patience"]
+    status = jnp.where(
+        running & ~finite,
+        DIVERGED,
+        jnp.where(accept & (patience > 0) & (since >= patience), EARLY_STOPPED, st.status),
+    ).astype(jnp.int32)
+
+    def pick(new, old):
+        return jax.tree.map(lambda a, b: jnp.where(accept, a, b), new, old)
+
+    new = st._replace(
+        params=pick(params, st.params),
+        opt_state=pick(opt_state, st.opt_state),
+        epoch=jnp.where(accept, st.epoch + 1, st.epoch),
+        best_test=jnp.where(accept & improved, m["test_loss"], st.best_test),
+        since_best=jnp.where(accept, since, st.since_best),
+        status=status,
+    )
+    m["accepted"] = accept
+    return new, m
+
+
 def _chunk(arch: Arch, n_epochs: int, state: TrainState, data, stop_at):
     """Advance `state` by up to `n_epochs` epochs (fewer if it stops or reaches stop_at)."""
     x_train, y_train, x_all, y_all, perm_pool = data
@@ -334,96 +421,88 @@ def _chunk(arch: Arch, n_epochs: int, state: TrainState, data, stop_at):
     key = jax.random.wrap_key_data(state.key)
     epochs = state.epoch + jnp.arange(n_epochs, dtype=jnp.int32)
     epoch_keys = jax.vmap(lambda e: jax.random.fold_in(key, e))(epochs)
-
     # All shuffles of the chunk in a few batched ops, outside the loop; for small data the
     # minibatches and dropout draws too (a big data set's steps gather and draw their own).
-    size = arch.steps * arch.batch
-    if arch.shuffled:
-        idx = _epoch_orders(perm_pool, epoch_keys, arch.n_train)
-    else:
-        idx = jnp.broadcast_to(jnp.arange(arch.n_train), (n_epochs, arch.n_train))
-    mask = None
-    if arch.padded:
-        idx = jnp.pad(idx, ((0, 0), (0, size - arch.n_train)))
-        mask = (jnp.arange(size) < arch.n_train).astype(jnp.float32).reshape(arch.steps, arch.batch)
-    idx = idx.reshape(n_epochs, arch.steps, arch.batch)
-    sites = dropout_sites(arch)
+    idx, mask = _orders(arch, epoch_keys, perm_pool)
     big = arch.big
-    if big:
-        xs = ys = None
-        uniforms = []
-    else:
-        xs, ys = x_train[idx], y_train[idx]
-        uniforms = [
-            jax.vmap(lambda k, i=i, s=shape: _uniform(k, i + 1, (arch.steps, arch.batch, *s)))(epoch_keys)
-            for i, shape, _ in sites
-        ]
-    step_ids = jnp.arange(arch.steps)
+    step = _make_step(arch, graphdef, opt, state.reg)
 
-    def keep_masks(draws):
-        keep = [None] * len(arch.specs)
-        for (i, _, rate), u in zip(sites, draws):
-            rate = state.reg["dropout"] if rate is None else rate
-            keep[i] = (u >= rate).astype(jnp.float32) / (1 - rate)
-        return keep if sites else None
-
-    def step(carry, batch):
-        params, opt_state = carry
+    def scan_step(carry, batch):
         if big:
             ids, k, j, m = batch
-            x, y = x_train[ids], y_train[ids]
-            sk = jax.random.fold_in(k, j)
-            draws = [_uniform(sk, i + 1, (arch.batch, *shape)) for i, shape, _ in sites]
-        else:
-            x, y, draws, m = batch
-        keep = keep_masks(draws)
-        grads = jax.grad(lambda p: objective(arch, graphdef, p, state.reg, x, y, keep, m))(params)
-        updates, opt_state = opt.update(grads, opt_state, params)
-        return (optax.apply_updates(params, updates), opt_state), None
+            return step(carry, x_train[ids], y_train[ids], _step_draws(arch, k, j), m), None
+        x, y, draws, m = batch
+        return step(carry, x, y, draws, m), None
 
     def epoch(st: TrainState, inputs):
         if big:
             ids, k = inputs
-            steps_in = (ids, jnp.broadcast_to(k, (arch.steps, *k.shape)), step_ids, mask)
+            steps_in = (ids, jnp.broadcast_to(k, (arch.steps, *k.shape)), jnp.arange(arch.steps), mask)
         else:
             x, y, u = inputs
             steps_in = (x, y, u, mask)
-        (params, opt_state), _ = jax.lax.scan(step, (st.params, st.opt_state), steps_in)
-        per, correct = _metrics(arch, graphdef, params, x_all, y_all)
-        n = arch.n_train
-        m = {
-            "train_loss": per[:n].mean(),
-            "test_loss": per[n:].mean(),
-            "train_accuracy": correct[:n].mean(),
-            "test_accuracy": correct[n:].mean(),
-        }
-        finite = jnp.isfinite(m["train_loss"]) & jnp.isfinite(m["test_loss"])
-        running = (st.status == RUNNING) & (st.epoch < stop_at)
-        accept = running & finite
-        improved = m["test_loss"] < st.best_test
-        since = jnp.where(improved, 0, st.since_best + 1)
-        patience = st.reg["patience"]
-        status = jnp.where(
-            running & ~finite,
-            DIVERGED,
-            jnp.where(accept & (patience > 0) & (since >= patience), EARLY_STOPPED, st.status),
-        ).astype(jnp.int32)
+        (params, opt_state), _ = jax.lax.scan(scan_step, (st.params, st.opt_state), steps_in)
+        return _finish_epoch(arch, graphdef, st, params, opt_state, x_all, y_all, stop_at)
 
-        def pick(new, old):
-            return jax.tree.map(lambda a, b: jnp.where(accept, a, b), new, old)
+    if big:
+        return jax.lax.scan(epoch, state, (idx, epoch_keys))
+    return jax.lax.scan(epoch, state, (x_train[idx], y_train[idx], _epoch_draws(arch, epoch_keys)))
 
-        new = st._replace(
-            params=pick(params, st.params),
-            opt_state=pick(opt_state, st.opt_state),
-            epoch=jnp.where(accept, st.epoch + 1, st.epoch),
-            best_test=jnp.where(accept & improved, m["test_loss"], st.best_test),
-            since_best=jnp.where(accept, since, st.since_best),
-            status=status,
-        )
-        m["accepted"] = accept
-        return new, m
 
-    return jax.lax.scan(epoch, state, (idx, epoch_keys) if big else (xs, ys, uniforms))
+def _part_steps(arch: Arch, parts: int, state: TrainState, running, data, part):
+    """Steps [part*per, (part+1)*per) of the epoch `state` is in (per = ceil(steps/parts)),
+    from `running` = (params, opt_state): the same minibatches, draws and updates as the
+    epoch's full run in `_chunk`, so a live view can show an epoch as it goes."""
+    x_train, y_train, _, _, perm_pool = data
+    graphdef = graph_of(arch)
+    opt = optimizers.make_optimizer(Config(optimizer=arch.optimizer))
+    ek = jax.random.fold_in(jax.random.wrap_key_data(state.key), state.epoch)
+    idx, mask = _orders(arch, ek[None], perm_pool)
+    draws = None if arch.big else [d[0] for d in _epoch_draws(arch, ek[None])]
+    step = _make_step(arch, graphdef, opt, state.reg)
+    per = -(-arch.steps // parts)
+
+    def body(j, carry):
+        ids = idx[0, j]
+        u = _step_draws(arch, ek, j) if draws is None else [d[j] for d in draws]
+        return step(carry, x_train[ids], y_train[ids], u, None if mask is None else mask[j])
+
+    lo = part * per
+    return jax.lax.fori_loop(lo, jnp.minimum(lo + per, arch.steps), body, running)
+
+
+def _part_finish(arch: Arch, state: TrainState, running, data, stop_at):
+    _, _, x_all, y_all, _ = data
+    new, m = _finish_epoch(arch, graph_of(arch), state, *running, x_all, y_all, stop_at)
+    return new, m
+
+
+@functools.lru_cache(maxsize=64)
+def compiled_part(arch: Arch, parts: int):
+    """(steps of one part, the epoch's finish), jitted; see advance_part."""
+    return jax.jit(functools.partial(_part_steps, arch, parts)), jax.jit(
+        functools.partial(_part_finish, arch)
+    )
+
+
+def advance_part(task: Task, state: TrainState, running, part: int, parts: int):
+    """One part of an epoch split into `parts`: the steps of `part`; after the last part, the
+    epoch's metrics and bookkeeping as `advance` does them.
+
+    Args:
+      state: the state at the epoch's start (its weights are kept if the epoch diverges).
+      running: (params, opt_state) after the earlier parts (the state's own at part 0).
+
+    Returns:
+      (state, running, metrics): metrics None before the last part; after it, the state has
+      the new epoch (or a stop status) and running is its (params, opt_state).
+    """
+    steps, finish = compiled_part(task.arch, parts)
+    running = steps(state, running, task.chunk_data, jnp.int32(part))
+    if part < parts - 1:
+        return state, running, None
+    state, m = finish(state, running, task.chunk_data, jnp.int32(int(state.epoch) + 1))
+    return state, (state.params, state.opt_state), m
 
 
 # Networks per vmapped slice. On a 2-core CPU, XLA's fused loops cost about 2.2x one

@@ -102,6 +102,8 @@ def frame(
     last: bool,
     explain: dict | None = None,
     cell: dict | None = None,
+    filters: int | None = None,
+    progress: tuple[int, int] = (0, 1),
 ) -> dict:
     """One frame: the chosen image through the network, new curve points; with `last`, the
     test-set views (and the explained position and confusion cell the user picked)."""
@@ -126,8 +128,16 @@ def frame(
         "input": b64(image_to_uint8(image)),
         "maps": out_maps,
         "probs": [_num(p) for p in probs],
+        "part": int(progress[0]),  # parts of the next epoch done (a big data set's epoch comes in parts)
+        "parts": int(progress[1]),
     }
     conv = views.first_conv(task)
+    if (
+        filters is not None
+        and 0 < filters <= len(task.arch.specs)
+        and task.arch.specs[filters - 1].kind == "conv"
+    ):
+        conv = filters - 1  # the user picked another conv layer (a scene index)
     if conv is not None:
         k = views.layer_params(params, conv)["kernel"]  # (kh, kw, cin, cout)
         q, scale = signed_bytes(np.transpose(k, (3, 2, 0, 1)))

@@ -156,7 +156,8 @@ def _int(v, lo: int, hi: int) -> int:
 def on_view(session, state, prefix: str, event: str, value) -> None:
     """A click in the live view (untrusted input), checked before use: `pick` a gallery image
     ({index}: a test image), `draw` ({pixels}), `clear`, `explain` ({layer, channel, y, x}:
-    a scene layer index, checked again when explained), `cell` ({true, pred})."""
+    a scene layer index, checked again when explained), `cell` ({true, pred}), `filters`
+    ({layer}: show that conv layer's filters)."""
     n_test, n_classes = len(session.task.data.x_test), session.task.data.n_classes
     try:
         if event == "pick":
@@ -178,6 +179,11 @@ def on_view(session, state, prefix: str, event: str, value) -> None:
             }
         elif event == "cell":
             state[prefix + "cell"] = {k: _int(value[k], 0, n_classes - 1) for k in ("true", "pred")}
+        elif event == "filters":
+            layer = _int(value["layer"], 1, len(session.task.arch.specs))
+            if session.task.arch.specs[layer - 1].kind != "conv":
+                raise ValueError(f"layer {layer} is not a conv layer")
+            state[prefix + "filters"] = layer
         else:
             return
         state.pop(prefix + "error", None)
