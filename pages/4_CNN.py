@@ -227,9 +227,7 @@ def live():
     )
     if playing and not data["playing"]:
         st.rerun(scope="app")  # training stopped: redraw the controls
-    handlers = {
-        f"on_{e}_change": (lambda e=e: on_view(e)) for e in ("pick", "draw", "clear", "explain", "cell", "filters")
-    }
+    handlers = {f"on_{e}_change": (lambda e=e: on_view(e)) for e in ui.VIEW_EVENTS}
     live_component()(
         data=data, key=K + "live", on_pull_change=lambda: None, on_need_change=lambda: None, **handlers
     )

@@ -14,8 +14,8 @@ from playground.core import config as C
 from playground.core import engine
 from playground.core.config import ConfigError
 from playground.zoo.cnn import frames, views
-from playground.zoo.cnn.config import PRESETS, CnnConfig
 from playground.zoo.cnn import task as task_module
+from playground.zoo.cnn.config import PRESETS, CnnConfig
 from playground.zoo.cnn.task import Session, layer_table, make_task
 
 SMALL = CnnConfig(dataset="digits", n_samples=400, layers=PRESETS["one conv layer"], batch_size=32)

@@ -37,6 +37,7 @@ TOP_FIELDS = ("learning_rate",)
 WIDGET_FIELDS = (*SIDEBAR_FIELDS, *TOP_FIELDS)
 CHOICES = {"learning_rate": LEARNING_RATES, "l2": REG_RATES}
 CUSTOM = "custom"
+VIEW_EVENTS = ("pick", "draw", "clear", "explain", "cell", "filters")  # what the live view sends back
 OPTIMIZERS = tuple(_OPTIMIZERS)
 INITS = tuple(_INITS)
 # The builder's column limits (the layer kinds check each value again and name the layer).
