@@ -145,7 +145,8 @@ top[5].markdown(
     f"{len(s.task.data.x_train):,} training / {len(s.task.data.x_test):,} test images"
 )
 
-if st.session_state.get(K + "error"):
+layers_error = st.session_state.get(K + "error", "").startswith("layers")
+if st.session_state.get(K + "error") and not layers_error:  # a layers error shows in the builder
     st.error(st.session_state[K + "error"])
 if s.notice:
     st.toast(s.notice, icon=":material/info:")
@@ -170,7 +171,9 @@ def editor_columns() -> dict:
 
 
 with st.expander(
-    "Layers: edit the stack (output shapes and parameters update as you edit)", icon=":material/layers:"
+    "Layers: edit the stack (output shapes and parameters update as you edit)",
+    icon=":material/layers:",
+    expanded=layers_error,
 ):
     left, right = st.columns([3, 2])
     with left:

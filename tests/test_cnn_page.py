@@ -136,3 +136,14 @@ def test_a_drawing_is_scaled_and_centred_like_the_data():
     cy, cx = (out.sum(1) * np.arange(28)).sum() / out.sum(), (out.sum(0) * np.arange(28)).sum() / out.sum()
     assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1
     assert ui.normalize_drawing([0.0] * 64, (8, 8, 1)).sum() == 0
+
+
+def test_a_dataset_the_stack_cannot_take_is_refused_and_the_network_kept():
+    at = page(dataset="shapes", n_samples="200", layers="maxpool window=4,maxpool window=4,flatten")
+    assert sess(at).task.data.shape == (16, 16, 1) and not at.error
+    at.selectbox(key="cnn.dataset").set_value("digits").run()  # 8×8: the second pool has nothing left
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "layers: layer 2: maxpool: window 4 shrinks the 2×2 input to 0×0" in errors
+    assert "the last good network keeps training" in errors
+    assert sess(at).config.dataset == "shapes" and at.selectbox(key="cnn.dataset").value == "shapes"
