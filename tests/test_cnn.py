@@ -286,3 +286,60 @@ def test_parts_follow_the_data_size():
     assert Session(SMALL).parts == 1
     mnist = Session(CnnConfig(n_samples=2000, layers=PRESETS["dense only (compare!)"]))
     assert mnist.parts == round(1600 * 784 / 400_000) == 3
+
+
+TINY = CnnConfig(
+    dataset="digits",
+    n_samples=60,
+    layers=("conv filters=2 kernel=3", "maxpool window=2", "flatten"),
+    gd_variant="batch",
+    l1=0.001,
+    l2=0.01,
+)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"])
+def test_every_optimizer_trains_a_stack_as_optax_does_by_hand(name):
+    """Two full-batch epochs of the engine against two optax steps on the CNN's objective, written
+    out here (softmax cross-entropy plus L1/L2 on the kernels) and differentiated by jax.grad."""
+    from flax import nnx
+
+    from playground.core import optimizers
+
+    cfg = TINY.replace(optimizer=name, learning_rate=0.05)
+    task = make_task(cfg)
+    state = engine.init_state(task)
+    graphdef = engine.graph_of(task.arch)
+    x, y = task.x_train, task.y_train
+
+    def loss(p):
+        z, _ = nnx.merge(graphdef, p)(x)
+        data = -(y * jax.nn.log_softmax(z)).sum(-1).mean()
+        kernels = [
+            v for path, v in jax.tree_util.tree_leaves_with_path(p) if "kernel" in jax.tree_util.keystr(path)
+        ]
+        return data + sum(0.001 * abs(k).sum() + 0.01 * (k**2).sum() for k in kernels)
+
+    opt = optimizers.OPTIMIZERS[name].factory(
+        **{kw: getattr(cfg, field) for field, kw in optimizers.OPTIMIZERS[name].hypers}
+    )
+    params, opt_state = state.params, opt.init(state.params)
+    for _ in range(2):
+        updates, opt_state = opt.update(jax.grad(loss)(params), opt_state, params)
+        params = jax.tree.map(lambda p, u: p + u, params, updates)
+    got, _, _ = engine.advance(task, state, 2, chunk=1)
+    for a, b in zip(jax.tree.leaves(got.params), jax.tree.leaves(params)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("variant, steps", [("batch", 1), ("stochastic", 48), ("minibatch", 5)])
+def test_descent_variants_take_their_number_of_steps(variant, steps):
+    task = make_task(TINY.replace(gd_variant=variant, batch_size=10, optimizer="adam"))
+    assert task.arch.steps == steps and task.arch.n_train == 48
+    state, h, _ = engine.advance(task, engine.init_state(task), 2)
+    counts = [
+        v
+        for path, v in jax.tree_util.tree_leaves_with_path(state.opt_state)
+        if "count" in jax.tree_util.keystr(path)
+    ]
+    assert len(h["epoch"]) == 2 and int(counts[0]) == 2 * steps  # Adam counted every update

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
+from playground.core import config as core_config
 from playground.core import layers
 from playground.core.config import ConfigError, Record, check_fields
 from playground.core.models import INITS
@@ -114,22 +115,26 @@ class CnnConfig(Record):
         return out
 
 
+# The fields shared with the Playground's config keep its ranges (one source of truth).
+_SHARED = (
+    "noise",
+    "train_ratio",
+    "seed",
+    "l1",
+    "l2",
+    "learning_rate",
+    "momentum",
+    "beta1",
+    "beta2",
+    "rho",
+    "eps",
+    "weight_decay",
+    "batch_size",
+    "early_stopping_patience",
+)
 RANGES: dict[str, tuple[float, float]] = {
     "n_samples": (10, 5000),
-    "noise": (0, 50),
-    "train_ratio": (0.1, 0.9),
-    "seed": (0, 2**31 - 1),
-    "l1": (0, 1),
-    "l2": (0, 1),
-    "learning_rate": (1e-6, 10),
-    "momentum": (0, 0.999),
-    "beta1": (0, 0.9999),
-    "beta2": (0, 0.99999),
-    "rho": (0, 0.9999),
-    "eps": (1e-12, 1),
-    "weight_decay": (0, 1),
-    "batch_size": (1, 1000),
-    "early_stopping_patience": (0, 10000),
+    **{f: core_config.RANGES[f] for f in _SHARED},
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "dataset": tuple(IMAGE_SETS),
