@@ -343,3 +343,10 @@ def test_descent_variants_take_their_number_of_steps(variant, steps):
         if "count" in jax.tree_util.keystr(path)
     ]
     assert len(h["epoch"]) == 2 and int(counts[0]) == 2 * steps  # Adam counted every update
+
+
+def test_early_stopping_on_a_stack_stops_patience_epochs_after_the_best_test_loss():
+    s = Session(TINY.replace(gd_variant="minibatch", learning_rate=0.3, early_stopping_patience=2))
+    s.step(60)
+    best = int(np.argmin(s.history["test_loss"])) + 1
+    assert s.stop_reason.startswith(f"early stopping at epoch {best + 2}") and s.epoch == best + 2 < 60
