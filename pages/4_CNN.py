@@ -3,7 +3,6 @@ feature map, filter and convolution while it learns."""
 
 import json
 
-import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -42,6 +41,7 @@ def session() -> Session:
                 K + "choice": {"index": None},
                 K + "pace": stream.Pace(epochs=1, frames=8, budget_s=0.4),
                 K + "editor_v": 0,
+                K + "editor_base": config.layers,
             }
         )
     return st.session_state[K + "session"]
@@ -91,8 +91,9 @@ with st.sidebar:
         list(IMAGE_SETS),
         key=K + "dataset",
         on_change=apply,
-        format_func=lambda n: f"{n} ({IMAGE_SETS[n].description})",
+        help=" · ".join(f"{n}: {IMAGE_SETS[n].description}" for n in IMAGE_SETS),
     )
+    st.caption(IMAGE_SETS[s.config.dataset].description)
     st.slider("Images (at most)", 100, 5000, step=100, key=K + "n_samples", on_change=apply)
     st.slider("Pixel noise (%)", 0, 50, key=K + "noise", on_change=apply)
     st.slider("Training share", 0.1, 0.9, step=0.05, key=K + "train_ratio", on_change=apply)
@@ -160,7 +161,13 @@ def editor_columns() -> dict:
     cc = st.column_config
     return {
         "kind": cc.SelectboxColumn("kind", options=ui.KINDS, required=True, width="small"),
-        "size": cc.NumberColumn("filters / units", min_value=1, max_value=256, step=1),
+        "size": cc.NumberColumn(
+            "filters / units",
+            min_value=1,
+            max_value=256,
+            step=1,
+            help="conv: filters (1–32); dense: units (1–256)",
+        ),
         "kernel": cc.NumberColumn("kernel", min_value=1, max_value=7, step=1),
         "stride": cc.NumberColumn("stride", min_value=1, max_value=3, step=1),
         "padding": cc.SelectboxColumn("padding", options=ui.PADDINGS),
@@ -170,34 +177,48 @@ def editor_columns() -> dict:
     }
 
 
+def editor_key() -> str:
+    return K + f"editor{st.session_state[K + 'editor_v']}"
+
+
+def edit_layers():
+    """The builder's callback: runs before the page is drawn, so the summary and preset follow."""
+    rows = ui.editor_rows(
+        ui.rows_from_texts(st.session_state[K + "editor_base"]), st.session_state[editor_key()]
+    )
+    try:
+        texts = ui.texts_from_rows(rows)
+        if texts != s.config.layers:
+            apply(layers=texts)
+        elif st.session_state.get(K + "error", "").startswith("layers"):
+            st.session_state.pop(K + "error")
+    except ConfigError as e:
+        st.session_state[K + "error"] = str(e)
+
+
 with st.expander(
     "Layers: edit the stack (output shapes and parameters update as you edit)",
     icon=":material/layers:",
     expanded=layers_error,
 ):
-    left, right = st.columns([3, 2])
+    left, right = st.columns([4, 3])
     with left:
         # The editor's rows start from a fixed base (its edits are kept relative to it); a preset
         # starts a new editor.
-        base_texts = st.session_state.setdefault(K + "editor_base", s.config.layers)
-        base = pd.DataFrame(ui.rows_from_texts(base_texts), columns=ui.COLUMNS)
-        edited = st.data_editor(
+        base = ui.editor_frame(st.session_state[K + "editor_base"])
+        st.data_editor(
             base,
-            key=K + f"editor{st.session_state[K + 'editor_v']}",
+            key=editor_key(),
             num_rows="dynamic",
             hide_index=True,
             width="stretch",
             column_config=editor_columns(),
+            on_change=edit_layers,
         )
-        try:
-            texts = ui.texts_from_rows(edited.to_dict("records"))
-            if texts != s.config.layers:
-                apply(layers=texts)
-        except ConfigError as e:
-            st.session_state[K + "error"] = str(e)
-        if st.session_state.get(K + "error", "").startswith("layers"):
-            st.error(st.session_state[K + "error"] + " — the last good network keeps training.")
-    right.dataframe(s.table(), hide_index=True, width="stretch")
+        if layers_error:
+            message = st.session_state[K + "error"].removeprefix("layers: ")
+            st.error(f"{message}. The last good network keeps training.")
+    right.dataframe(ui.summary_rows(s.table()), hide_index=True, width="stretch")
 
 
 @st.fragment
@@ -207,9 +228,18 @@ def live():
     since = [s.epoch]
 
     def snap(last):
-        f = frames.frame(s.task, s.params, s.history, since[0], st.session_state[K + "choice"], last=last,
-                         explain=st.session_state.get(K + "explain"), cell=st.session_state.get(K + "cell"),
-                         filters=st.session_state.get(K + "filters"), progress=(s.part, s.parts))  # fmt: skip
+        f = frames.frame(
+            s.task,
+            s.params,
+            s.history,
+            since[0],
+            st.session_state[K + "choice"],
+            last=last,
+            explain=st.session_state.get(K + "explain"),
+            cell=st.session_state.get(K + "cell"),
+            filters=st.session_state.get(K + "filters"),
+            progress=(s.part, s.parts),
+        )
         since[0] = f["epoch"]
         return f
 

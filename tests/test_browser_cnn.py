@@ -79,8 +79,11 @@ def test_play_trains_live_and_the_views_follow_clicks_and_drawing(new_page, serv
     maps_5 = got["maps"][0]["data"]
     assert got["chosen"]["source"] == "gallery"
     page.locator("[data-testid=nnp-gallery-6]").click()
-    other = wait_js(page, f"(t) => {{ const f = {VIEW}.lastFrame; return f && f.chosen.index === t && f; }}",
-                    page.evaluate(f"() => {VIEW}.scene.gallery.indices[6]"))  # fmt: skip
+    other = wait_js(
+        page,
+        f"(t) => {{ const f = {VIEW}.lastFrame; return f && f.chosen.index === t && f; }}",
+        page.evaluate(f"() => {VIEW}.scene.gallery.indices[6]"),
+    )
     assert other["maps"][0]["data"] != maps_5
 
     # Draw a "1": a vertical stroke down the pad's middle.
@@ -151,3 +154,33 @@ def test_screenshots(new_page, server):  # noqa: F811
         time.sleep(0.5)
         page.screenshot(path=str(DOCS / name))
         no_exception(page)
+
+
+def test_layer_builder_edits_update_the_summary_and_name_a_bad_layer(new_page, server):  # noqa: F811
+    page = new_page(viewport={"width": 1280, "height": 720})
+    open_cnn(page, server.url)
+    top = page.locator(".st-key-cnn-top")
+    assert "5,846 parameters" in top.inner_text()
+    page.get_by_text("Layers: edit the stack").click()
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.wait_for(timeout=LOAD_MS)
+    box = grid.bounding_box()
+    cell = (box["x"] + 165, box["y"] + 53)  # row 1, "filters / units" (the 6 filters of the first conv)
+
+    def type_in_cell(text: str):
+        page.mouse.click(*cell)
+        time.sleep(0.3)
+        page.keyboard.type(text, delay=120)
+        page.keyboard.press("Enter")
+
+    type_in_cell("4")  # 4 filters: 5·5·1·4+4 + 3·3·4·16+16 + 64·64+64 + 64·10+10 = 5,506
+    wait_js(page, "() => document.querySelector('.st-key-cnn-top').innerText.includes('5,506 parameters')")
+    type_in_cell("40")  # more than a conv may have: refused by name, the 4-filter network kept
+    msg = wait_js(
+        page,
+        "() => { const e = document.querySelector('[data-testid=stAlertContentError]');"
+        " return e && e.innerText; }",
+    )
+    assert "layer 1: conv filters must be a whole number from 1 to 32, got 40" in msg
+    assert "The last good network keeps training" in msg and "5,506 parameters" in top.inner_text()
+    no_exception(page)

@@ -80,6 +80,26 @@ def test_switching_dataset_retrains_on_the_new_images():
     assert live_data(at)["scene"]["classes"] == ["circle", "square", "triangle", "cross"]
 
 
+def test_builder_edits_apply_as_the_data_editor_reports_them():
+    base = ui.rows_from_texts(PRESETS["LeNet-like"])
+    edits = {
+        "edited_rows": {0: {"size": 12}, "1": {"window": 3}, 99: {"size": 1}},
+        "added_rows": [{"kind": "dropout", "rate": 0.5}, "junk"],
+        "deleted_rows": [5, "x"],
+    }
+    texts = ui.texts_from_rows(ui.editor_rows(base, edits))
+    assert texts == (
+        "conv filters=12 kernel=5 stride=1 padding=same activation=relu",
+        "maxpool window=3",
+        *PRESETS["LeNet-like"][2:5],
+        "dropout rate=0.5",
+    )
+    assert ui.editor_rows(base, None) == base
+    frame = ui.editor_frame(PRESETS["LeNet-like"])
+    assert frame["size"].isna().tolist() == [False, True, False, True, True, False]
+    assert ui.summary_rows([{"layer": "x", "output": "64", "parameters": 4160}])[0]["parameters"] == "4,160"
+
+
 def test_builder_rows_round_trip_and_bad_rows_name_the_layer():
     for preset in PRESETS.values():
         assert ui.texts_from_rows(ui.rows_from_texts(preset)) == preset
@@ -106,6 +126,7 @@ def test_view_events_are_checked_before_use():
     assert state["c.choice"] == {"index": 7}
     ui.on_view(s, state, "c.", "explain", {"layer": 1, "channel": 0, "y": 2, "x": 3})
     assert state["c.explain"] == {"layer": 1, "channel": 0, "y": 2, "x": 3}
+    assert state["c.filters"] == 1  # an explained conv layer shows its own filters
     ui.on_view(s, state, "c.", "cell", {"true": 2, "pred": 5})
     assert state["c.cell"] == {"true": 2, "pred": 5}
     for event, odd in [
@@ -144,6 +165,8 @@ def test_a_dataset_the_stack_cannot_take_is_refused_and_the_network_kept():
     at.selectbox(key="cnn.dataset").set_value("digits").run()  # 8×8: the second pool has nothing left
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
-    assert "layers: layer 2: maxpool: window 4 shrinks the 2×2 input to 0×0" in errors
-    assert "the last good network keeps training" in errors
+    assert (
+        "layer 2: maxpool: window 4 shrinks the 2×2 input to 0×0. The last good network keeps training"
+        in errors
+    )
     assert sess(at).config.dataset == "shapes" and at.selectbox(key="cnn.dataset").value == "shapes"

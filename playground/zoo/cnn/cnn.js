@@ -22,7 +22,7 @@ const CSS = `
 .nnp-cnn .nnp-metrics { font-size: 0.95rem; }
 .nnp-cnn .nnp-rate { font-size: 0.9rem; opacity: 0.75; }
 .nnp-arch { display: flex; gap: 14px; margin: 4px 0 10px; }
-.nnp-box { position: relative; flex: 1 1 auto; min-width: 0; padding: 3px 6px; border: 1px solid var(--nnp-line); border-radius: 6px; background: var(--nnp-panel); line-height: 14px; font-size: 11px; }
+.nnp-box { position: relative; flex: 1 1 auto; min-width: 0; padding: 3px 6px; border: 1px solid var(--nnp-line); border-radius: 6px; background: var(--nnp-panel); line-height: 15px; font-size: 12px; }
 .nnp-box + .nnp-box::before { content: "›"; position: absolute; left: -11px; top: 50%; transform: translateY(-50%); opacity: 0.6; font-size: 14px; }
 .nnp-box b { display: block; font-size: 12px; font-weight: 600; }
 .nnp-box span { display: block; opacity: 0.8; }
@@ -55,10 +55,10 @@ const CSS = `
 .nnp-tabs { display: flex; gap: 6px; height: 30px; align-items: flex-start; }
 .nnp-pane { position: relative; overflow: hidden; }
 .nnp-mcols { display: flex; justify-content: space-evenly; align-items: flex-start; }
-.nnp-mhead { font-size: 11px; line-height: 14px; height: 32px; text-align: center; white-space: nowrap; }
+.nnp-mhead { font-size: 12px; line-height: 14px; height: 32px; text-align: center; white-space: nowrap; }
 .nnp-mgrid { display: grid; gap: 2px; justify-content: center; }
 .nnp-mgrid canvas.x { cursor: crosshair; }
-.nnp-vec { display: flex; gap: 4px; justify-content: center; font-size: 11px; white-space: nowrap; }
+.nnp-vec { display: flex; gap: 4px; justify-content: center; font-size: 12px; white-space: nowrap; }
 .nnp-marker { position: absolute; pointer-events: none; outline: 2px solid var(--nnp-accent); outline-offset: 1px; }
 .nnp-conv-head { font-size: 12px; line-height: 16px; min-height: 20px; margin-bottom: 4px; display: flex; gap: 6px; align-items: baseline; flex-wrap: wrap; }
 .nnp-cnn .nnp-conv-head .nnp-btn { padding: 2px 7px; }
@@ -76,7 +76,7 @@ const CSS = `
 .nnp-test-right { flex: 1 1 auto; min-width: 0; }
 .nnp-confusion { cursor: pointer; }
 .nnp-thumbs { display: flex; flex-wrap: wrap; gap: 4px; margin-bottom: 8px; align-content: flex-start; overflow: hidden; }
-.nnp-thumbs figure { font-size: 11px; line-height: 13px; text-align: center; white-space: pre; font-variant-numeric: tabular-nums; }
+.nnp-thumbs figure { font-size: 12px; line-height: 13px; text-align: center; white-space: pre; font-variant-numeric: tabular-nums; }
 .nnp-thumbs canvas { margin: 0 auto 1px; }
 .nnp-empty { opacity: 0.75; margin: 8px 0; }
 .nnp-cnn .nnp-tip { position: absolute; z-index: 10; pointer-events: none; font-size: 12px; padding: 4px 7px; border-radius: 4px; white-space: pre;
@@ -474,7 +474,7 @@ class CnnView {
   drawCurve() {
     const P = this.pal, C = this.curve, w = this.sz.rightW, hh = Math.max(120, this.sz.curveH), acc = rgb(P.acc);
     const ctx = setupCanvas(this.q(".nnp-curve"), w, hh), l = 40, pw = w - l - 36;
-    ctx.font = "11px sans-serif"; ctx.textBaseline = "middle"; ctx.lineWidth = 2;
+    ctx.font = "12px sans-serif"; ctx.textBaseline = "middle"; ctx.lineWidth = 2;
     let lx = 2, ly = 9;
     for (const [name, color, dash] of [["loss", P.loss, []], ["accuracy", acc, []], ["train", P.text, []], ["test", P.text, [5, 3]]]) {
       const lw = 24 + ctx.measureText(name).width;
@@ -486,7 +486,9 @@ class CnnView {
     }
     const t = ly + 14, ph = hh - t - 20, ep = C.epoch || [], x1 = Math.max(1, ep[ep.length - 1] || 1);
     ctx.setLineDash([]); ctx.strokeStyle = P.line; ctx.lineWidth = 1; ctx.strokeRect(l, t, pw, ph);
-    const hi = 1.05 * Math.max(1e-9, ...["train_loss", "test_loss"].flatMap((k) => (C[k] || []).filter((v) => v !== null && isFinite(v))));
+    const seen = ["train_loss", "test_loss"].flatMap((k) => (C[k] || []).filter((v) => v !== null && isFinite(v)));
+    // No loss yet (epoch 0, after a reset): a plain 0..1 axis, not a tiny number.
+    const hi = seen.length ? 1.05 * Math.max(1e-9, ...seen) : 1;
     ctx.lineWidth = 1.8;
     const series = [["train_loss", P.loss, [], hi], ["test_loss", P.loss, [5, 3], hi], ["train_accuracy", acc, [], 1], ["test_accuracy", acc, [5, 3], 1]];
     for (const [k, color, dash, top] of series) {
@@ -806,7 +808,7 @@ class CnnView {
   // the accuracy blue, confusions in orange.
   drawConfusion(side, M) {
     const P = this.pal, cl = this.scene.classes, n = cl.length, ctx = setupCanvas(this.q(".nnp-confusion"), side, side);
-    ctx.font = "11px sans-serif"; ctx.fillStyle = P.text; ctx.textBaseline = "middle"; ctx.textAlign = "center";
+    ctx.font = "12px sans-serif"; ctx.fillStyle = P.text; ctx.textBaseline = "middle"; ctx.textAlign = "center";
     const l = Math.max(...cl.map((c) => ctx.measureText(c).width)) + 22, t = 30, cell = Math.floor(Math.min(side - l, side - t) / n);
     this.confGeom = { l, t, cell, n };
     ctx.fillText("predicted", l + cell * n / 2, 7);

@@ -87,6 +87,33 @@ def texts_from_rows(rows: list[dict]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def editor_rows(base: list[dict], edits) -> list[dict]:
+    """The builder's rows after the user's edits, from Streamlit's data-editor state
+    ({"edited_rows": {row: {column: value}}, "added_rows": [{column: value}], "deleted_rows": [row]},
+    positions in `base`). Anything malformed is ignored: the rows stay as they were."""
+    if not isinstance(edits, dict):
+        return [dict(r) for r in base]
+    rows = [dict(r) for r in base]
+    for i, change in (edits.get("edited_rows") or {}).items():
+        try:
+            i = int(i)
+        except (TypeError, ValueError):
+            continue
+        if 0 <= i < len(rows) and isinstance(change, dict):
+            rows[i].update({k: v for k, v in change.items() if k in COLUMNS})
+    deleted = set()
+    for i in edits.get("deleted_rows") or []:
+        try:
+            deleted.add(int(i))
+        except (TypeError, ValueError):
+            continue
+    rows = [r for i, r in enumerate(rows) if i not in deleted]
+    for added in edits.get("added_rows") or []:
+        if isinstance(added, dict):
+            rows.append({**dict.fromkeys(COLUMNS), **{k: v for k, v in added.items() if k in COLUMNS}})
+    return rows
+
+
 def preset_of(texts) -> str:
     """The preset these layers are, or CUSTOM."""
     return next((name for name, p in PRESETS.items() if tuple(p) == tuple(texts)), CUSTOM)
@@ -178,6 +205,8 @@ def on_view(session, state, prefix: str, event: str, value) -> None:
             state[prefix + "explain"] = {k: _int(value[k], 0, 10_000) for k in ("channel", "y", "x")} | {
                 "layer": _int(value["layer"], 1, n)
             }
+            if session.task.arch.specs[state[prefix + "explain"]["layer"] - 1].kind == "conv":
+                state[prefix + "filters"] = state[prefix + "explain"]["layer"]  # its filters beside it
         elif event == "cell":
             state[prefix + "cell"] = {k: _int(value[k], 0, n_classes - 1) for k in ("true", "pred")}
         elif event == "filters":
@@ -190,3 +219,21 @@ def on_view(session, state, prefix: str, event: str, value) -> None:
         state.pop(prefix + "error", None)
     except (ValueError, KeyError, TypeError) as e:
         state[prefix + "error"] = f"ignored a {event} from the view: {e}"
+
+
+def editor_frame(texts):
+    """The builder's table as a DataFrame: numbers as floats (blank: NaN), names as strings
+    (blank: missing), so that cells a kind does not read show empty."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows_from_texts(texts), columns=COLUMNS)
+    for col in ("size", "kernel", "stride", "window", "rate"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    for col in ("kind", "padding", "activation"):
+        frame[col] = frame[col].astype("string")
+    return frame
+
+
+def summary_rows(table: list[dict]) -> list[dict]:
+    """The builder's summary: each layer's output shape and parameters (thousands separated)."""
+    return [{"layer": r["layer"], "output": r["output"], "parameters": f"{r['parameters']:,}"} for r in table]
