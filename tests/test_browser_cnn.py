@@ -168,9 +168,10 @@ def test_layer_builder_edits_update_the_summary_and_name_a_bad_layer(new_page, s
     cell = (box["x"] + 165, box["y"] + 53)  # row 1, "filters / units" (the 6 filters of the first conv)
 
     def type_in_cell(text: str):
-        page.mouse.click(*cell)
-        time.sleep(0.3)
-        page.keyboard.type(text, delay=120)
+        page.mouse.dblclick(*cell)  # opens the cell's editor
+        page.locator("[data-testid=stDataFrameGlideDataEditor] input, .gdg-input, textarea").first.wait_for()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text, delay=60)
         page.keyboard.press("Enter")
 
     type_in_cell("4")  # 4 filters: 5·5·1·4+4 + 3·3·4·16+16 + 64·64+64 + 64·10+10 = 5,506
