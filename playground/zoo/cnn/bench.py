@@ -123,4 +123,5 @@ def run(quick: bool, say) -> dict:
         out["mnist_epochs_per_s"] = mnist_eps
         out["mnist_images_per_s"] = mnist_eps * mnist_n
         out["mnist_s_to_95"], out["mnist_epochs_to_95"] = seconds_to_target(MNIST)
+        out["mnist_frame_ms"], out["mnist_last_frame_ms"] = view_ms(MNIST, 5 * reps)
     return out
