@@ -10,6 +10,7 @@ from playground.core.config import ConfigError, from_dict, from_query
 from playground.data.images import IMAGE_SETS
 from playground.data.points import DataError
 from playground.live import channel, stream
+from playground.live import frames as live_frames
 from playground.live import ui as live_ui
 from playground.zoo.cnn import frames, ui
 from playground.zoo.cnn.config import PRESETS, CnnConfig
@@ -253,7 +254,7 @@ def live():
         scene,
         batch=batch,
         still=lambda: snap(True),
-        curve=lambda: frames.whole_curve(s.history),
+        curve=lambda: live_frames.curve(s.history),
         running=lambda: s.running,
         pause_on=".st-key-cnn-play button",
         module=frames.HERE / "cnn.js",

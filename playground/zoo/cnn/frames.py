@@ -12,8 +12,8 @@ import pathlib
 
 import numpy as np
 
-from playground.data.images import image_to_uint8
-from playground.live.frames import _num, b64, curve, new_points
+from playground.data.images import IMAGE_SETS, image_to_uint8
+from playground.live.frames import _num, b64, new_points
 from playground.zoo.cnn import views
 
 HERE = pathlib.Path(__file__).parent
@@ -68,17 +68,11 @@ def scene(task, table: list[dict]) -> dict:
             "indices": gal,
         },
         "metrics": ["train_loss", "test_loss", "train_accuracy", "test_accuracy"],
-        "credit": data_credit(task),
+        "credit": IMAGE_SETS[data.name].credit,
     }
     key = repr((task.config.to_dict(), [r["output"] for r in table])).encode()
     body["id"] = hashlib.sha1(key).hexdigest()[:12]
     return body
-
-
-def data_credit(task) -> str:
-    from playground.data.images import IMAGE_SETS
-
-    return IMAGE_SETS[task.data.name].credit
 
 
 def chosen_image(task, choice: dict) -> tuple[np.ndarray, dict]:
@@ -188,7 +182,3 @@ def test_views(task, params, cell: dict | None) -> dict:
             "pixels": b64(px),
         }
     return out
-
-
-def whole_curve(history: dict) -> dict:
-    return curve(history)

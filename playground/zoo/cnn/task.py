@@ -12,6 +12,7 @@ import math
 
 import jax.numpy as jnp
 import numpy as np
+from flax import nnx
 
 from playground.core import engine, layers, losses
 from playground.data.images import ImageData, make_images
@@ -64,8 +65,6 @@ def make_task(config: CnnConfig, data: ImageData | None = None) -> engine.Task:
 
 def params_json(task: engine.Task, params) -> dict:
     """The self-describing params format: {"layers": [...]} input to output, each with its type."""
-    from flax import nnx
-
     pure = nnx.to_pure_dict(params)["layers"]
     out = []
     for i, layer in enumerate(task.arch.specs):
@@ -105,8 +104,6 @@ def params_from_json(task: engine.Task, obj) -> object:
     Raises:
       ValueError: naming the layer and what does not match this network.
     """
-    from flax import nnx
-
     template = engine.build(task.arch, "glorot", 0)[1]
     specs = task.arch.specs
     got = obj.get("layers") if isinstance(obj, dict) else None

@@ -63,10 +63,6 @@ def layer_params(params, i: int) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in pure.get(i, {}).items()}
 
 
-def layer_input(task: engine.Task, maps: list[np.ndarray], image: np.ndarray, i: int) -> np.ndarray:
-    return np.asarray(image, np.float32) if i == 0 else maps[i - 1]
-
-
 def explain(task: engine.Task, params, image: np.ndarray, layer: int, channel: int, y: int, x: int) -> dict:
     """One output of a conv or pooling layer, computed out loud with the real numbers.
 
@@ -82,7 +78,7 @@ def explain(task: engine.Task, params, image: np.ndarray, layer: int, channel: i
         raise ValueError(f"layer {layer}: pick a conv or pooling layer")
     spec = specs[layer]
     maps, _ = probe(task, params, image)
-    src = layer_input(task, maps, image, layer)
+    src = np.asarray(image, np.float32) if layer == 0 else maps[layer - 1]  # the layer's input
     out_map = maps[layer]
     h, w, c = out_map.shape
     if not (0 <= channel < c and 0 <= y < h and 0 <= x < w):
