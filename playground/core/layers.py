@@ -51,6 +51,8 @@ class Layer:
     window: int = 2
     rate: float = 0.25
     activation: str = "relu"
+    cell: str = "lstm"  # rnn: the recurrent cell, rnn | lstm | gru
+    return_sequences: str = "false"  # rnn: "true" outputs every step's h, "false" the last one
 
     def text(self) -> str:
         """The layer as config text: its kind, then each of its fields as key=value."""
@@ -69,6 +71,11 @@ class Layer:
             return f"dense {self.units} {self.activation}"
         if k == "dropout":
             return f"dropout {self.rate:g}"
+        if k == "rnn":
+            act = f" {self.activation}" if self.cell == "rnn" else ""
+            return f"{self.cell} {self.units}{act}" + (
+                " (every step)" if self.return_sequences == "true" else ""
+            )
         return k
 
 
@@ -101,13 +108,61 @@ class Conv(nnx.Module):
 
 
 class Dense(nnx.Module):
-    """z = x W + b, W of shape (inputs, outputs)."""
+    """z = x W + b, W of shape (inputs, outputs); on a sequence (n, T, inputs), per time step."""
 
     def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
-        self.kernel, self.bias = _param(init, rngs.params(), (in_shape[0], layer.units))
+        self.kernel, self.bias = _param(init, rngs.params(), (in_shape[-1], layer.units))
 
     def __call__(self, x):
         return x @ self.kernel[...] + self.bias[...]
+
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # blocks of H columns in the kernels: -, (i, f, g, o), (r, z, n)
+
+
+class Recurrent(nnx.Module):
+    """A recurrent layer over (n, T, inputs), initial state zero; x a row vector, σ the logistic:
+
+    rnn:  h' = act(x·W + h·U + b)
+    lstm: i, f, g, o = σ, σ, tanh, σ of (x·W + h·U + b) in four blocks; c' = f⊙c + i⊙g, h' = o⊙tanh(c')
+    gru:  r, z = σ(x·W_r + b_r + h·U_r + bh_r), σ(…z); n = tanh(x·W_n + b_n + r⊙(h·U_n + bh_n));
+          h' = (1−z)⊙n + z⊙h
+    Outputs every h (n, T, H) when return_sequences, else the last one (n, H).
+    """
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        self.cell, self.units, self.act = layer.cell, layer.units, layer.activation
+        self.every = layer.return_sequences == "true"
+        g = GATES[layer.cell] * layer.units
+        self.kernel, self.bias = _param(init, rngs.params(), (in_shape[-1], g))
+        self.recurrent_kernel, _ = _param(init, rngs.params(), (layer.units, g))
+        if layer.cell == "gru":
+            self.recurrent_bias = nnx.Param(jnp.zeros((g,), jnp.float32))
+
+    def __call__(self, x):
+        n, h_units = x.shape[0], self.units
+        xw = jnp.einsum("ntf,fg->tng", x, self.kernel[...]) + self.bias[...]  # all steps' input parts at once
+        u = self.recurrent_kernel[...]
+        blocks = lambda a: jnp.split(a, GATES[self.cell], axis=-1)  # noqa: E731
+        h0 = jnp.zeros((n, h_units), x.dtype)
+
+        def step(carry, xt):
+            h, c = carry
+            if self.cell == "rnn":
+                h = _ALL_ACTIVATIONS[self.act].fn(xt + h @ u)
+            elif self.cell == "lstm":
+                i, f, g, o = blocks(xt + h @ u)
+                c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+                h = jax.nn.sigmoid(o) * jnp.tanh(c)
+            else:
+                xr, xz, xn = blocks(xt)
+                hr, hz, hn = blocks(h @ u + self.recurrent_bias[...])
+                r, z = jax.nn.sigmoid(xr + hr), jax.nn.sigmoid(xz + hz)
+                h = (1 - z) * jnp.tanh(xn + r * hn) + z * h
+            return (h, c), h
+
+        _, hs = jax.lax.scan(step, (h0, h0), xw)
+        return jnp.swapaxes(hs, 0, 1) if self.every else hs[-1]
 
 
 class Pool(nnx.Module):
@@ -169,7 +224,10 @@ class LayerKind:
 
     Attributes:
       fields: field -> (lo, hi) inclusive numeric range, or a tuple of allowed names.
-      needs: "image" (h, w, c) or "vector" (n,) input, or "any".
+      needs: "image" (h, w, c), "vector" (n,) or a sequence of vectors (T, n), "sequence" (T, n),
+        or "any".
+      activates: its activation field is applied after the module (conv, dense); a recurrent
+        layer applies its own inside.
       shape: (layer, input shape) -> output shape; ValueError when it cannot work.
       module: the Flax NNX module, built as module(layer, in_shape, init, rngs).
     """
@@ -179,7 +237,8 @@ class LayerKind:
     needs: str
     shape: Callable
     module: type
-    weights: bool = False
+    activates: bool = False
+    defaults: dict = dataclasses.field(default_factory=dict)  # field values `make` starts from
 
 
 _ACT = tuple(ACTIVATIONS)
@@ -196,7 +255,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
         "image",
         _conv_shape,
         Conv,
-        weights=True,
+        activates=True,
     ),
     "maxpool": LayerKind(
         "keeps the largest value of each window", {"window": (2, 4)}, "image", _pool_shape, Pool
@@ -210,12 +269,25 @@ LAYER_KINDS: dict[str, LayerKind] = {
         Flatten,
     ),
     "dense": LayerKind(
-        "every output sees every input",
+        "every output sees every input (at each time step of a sequence)",
         {"units": (1, 256), "activation": _ACT},
         "vector",
-        lambda layer, s: (layer.units,),
+        lambda layer, s: (*s[:-1], layer.units),
         Dense,
-        weights=True,
+        activates=True,
+    ),
+    "rnn": LayerKind(
+        "reads a sequence step by step, carrying a hidden state (cell rnn, lstm or gru)",
+        {
+            "cell": tuple(GATES),
+            "units": (1, 128),
+            "activation": ("tanh", "relu"),
+            "return_sequences": ("true", "false"),
+        },
+        "sequence",
+        lambda layer, s: (s[0], layer.units) if layer.return_sequences == "true" else (layer.units,),
+        Recurrent,
+        defaults={"activation": "tanh", "units": 16},
     ),
     "dropout": LayerKind(
         "zeroes a random share of its inputs while training",
@@ -238,6 +310,7 @@ def make(kind: str, **values) -> Layer:
             None, f"unknown layer kind {str(kind)[:30]!r}; choose one of {', '.join(LAYER_KINDS)}"
         )
     fields = LAYER_KINDS[kind].fields
+    values = {**LAYER_KINDS[kind].defaults, **values}
     for key, v in values.items():
         if key not in fields:
             allowed = ", ".join(fields) or "no fields"
@@ -304,7 +377,10 @@ def check_stack(layers: tuple[Layer, ...], in_shape: tuple[int, ...]) -> list[tu
                 f"{layer.kind} needs an image (h×w×channels), but its input is a vector "
                 f"of {shape[0]}: put it before the flatten",
             )
-        if spec.needs == "vector" and len(shape) != 1:
+        if spec.needs == "sequence" and len(shape) != 2:
+            what = f"a vector of {shape[0]}" if len(shape) == 1 else "an image " + "×".join(map(str, shape))
+            raise LayerError(i, f"{layer.kind} needs a sequence (steps×features), but its input is {what}")
+        if spec.needs == "vector" and len(shape) == 3:
             raise LayerError(
                 i,
                 f"{layer.kind} needs a vector, but its input is an image "
@@ -329,7 +405,10 @@ def n_params(layer: Layer, in_shape) -> int:
     if layer.kind == "conv":
         return layer.kernel * layer.kernel * in_shape[-1] * layer.filters + layer.filters
     if layer.kind == "dense":
-        return in_shape[0] * layer.units + layer.units
+        return in_shape[-1] * layer.units + layer.units
+    if layer.kind == "rnn":
+        g = GATES[layer.cell] * layer.units
+        return in_shape[-1] * g + layer.units * g + g * (2 if layer.cell == "gru" else 1)
     return 0
 
 
@@ -359,7 +438,7 @@ class Stack(nnx.Module):
         trace = []
         for i, (spec, mod) in enumerate(zip(self.specs, self.layers)):
             z = mod(x)
-            a = _ALL_ACTIVATIONS[spec.activation].fn(z) if LAYER_KINDS[spec.kind].weights else z
+            a = _ALL_ACTIVATIONS[spec.activation].fn(z) if LAYER_KINDS[spec.kind].activates else z
             if keep is not None and keep[i] is not None:
                 a = a * keep[i]
             trace.append((z, a))

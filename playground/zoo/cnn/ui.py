@@ -16,7 +16,7 @@ from playground.zoo.cnn.config import PRESETS
 
 # The builder's columns: "size" is a conv's filters or a dense layer's units.
 COLUMNS = ("kind", "size", "kernel", "stride", "padding", "window", "rate", "activation")
-KINDS = tuple(layers.LAYER_KINDS)
+KINDS = tuple(k for k, spec in layers.LAYER_KINDS.items() if spec.needs != "sequence")  # image kinds
 PADDINGS = ("same", "valid")
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
 SIZE_FIELD = {"conv": "filters", "dense": "units"}

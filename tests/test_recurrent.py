@@ -1,0 +1,133 @@
+"""The recurrent layer kind (cells rnn, lstm, gru; issue 13's foundation) against the equations
+written out in NumPy, its gradient against float64 finite differences, its shapes and parameter
+counts against the built model, and bad stacks by name."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from flax import nnx
+
+from playground.core import layers
+from playground.core.layers import LayerError
+
+
+def sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def np_recurrent(cell, act, x, p, every):
+    """The documented equations, one step at a time (gate blocks i, f, g, o and r, z, n)."""
+    n, T, _ = x.shape
+    W, U, b = p["kernel"], p["recurrent_kernel"], p["bias"]
+    H = U.shape[0]
+    h, c, out = np.zeros((n, H)), np.zeros((n, H)), []
+    for t in range(T):
+        xt = x[:, t]
+        if cell == "rnn":
+            z = xt @ W + h @ U + b
+            h = np.tanh(z) if act == "tanh" else np.maximum(z, 0)
+        elif cell == "lstm":
+            z = xt @ W + h @ U + b
+            i, f, g, o = (z[:, k * H : (k + 1) * H] for k in range(4))
+            c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+            h = sigmoid(o) * np.tanh(c)
+        else:
+            xs, hs = xt @ W + b, h @ U + p["recurrent_bias"]
+            part = lambda a, k: a[:, k * H : (k + 1) * H]  # noqa: E731
+            r = sigmoid(part(xs, 0) + part(hs, 0))
+            zg = sigmoid(part(xs, 1) + part(hs, 1))
+            nn = np.tanh(part(xs, 2) + r * part(hs, 2))
+            h = (1 - zg) * nn + zg * h
+        out.append(h)
+    return np.stack(out, 1) if every else h
+
+
+def layer_params(params, i):
+    return {k: np.asarray(v, np.float64) for k, v in nnx.to_pure_dict(params)["layers"][i].items()}
+
+
+@pytest.mark.parametrize("every", ["true", "false"])
+@pytest.mark.parametrize("cell, act", [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")])
+def test_cells_match_the_equations_in_numpy(cell, act, every):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 7, 3)).astype(np.float32)
+    stack = (layers.make("rnn", cell=cell, units=5, activation=act, return_sequences=every),)
+    graphdef, params = layers.build(stack, (7, 3), "glorot", 2)
+    if cell == "gru":  # a non-zero recurrent bias, so its place in the equations is tested too
+        pure = nnx.to_pure_dict(params)
+        pure["layers"][0]["recurrent_bias"] = jnp.asarray(rng.normal(size=15), jnp.float32)
+        nnx.replace_by_pure_dict(params, pure)
+    z, _ = nnx.merge(graphdef, params)(jnp.asarray(x))
+    want = np_recurrent(cell, act, x.astype(np.float64), layer_params(params, 0), every == "true")
+    assert z.shape == want.shape == (4, *layers.check_stack(stack, (7, 3))[0])
+    np.testing.assert_allclose(np.asarray(z), want, rtol=1e-4, atol=1e-5)
+
+
+def test_parameter_counts_and_shapes_match_the_built_model():
+    stack = (
+        layers.make("rnn", cell="gru", units=6, return_sequences="true"),
+        layers.make("dense", units=4, activation="tanh"),  # per time step
+        layers.make("rnn", cell="lstm", units=3),
+        layers.make("dense", units=2),
+    )
+    shapes = layers.check_stack(stack, (9, 2))
+    assert shapes == [(9, 6), (9, 4), (3,), (2,)]
+    graphdef, params = layers.build(stack, (9, 2), "he", 0)
+    _, trace = nnx.merge(graphdef, params)(jnp.zeros((5, 9, 2)))
+    assert [tuple(a.shape[1:]) for _, a in trace] == shapes
+    in_shapes = [(9, 2), *shapes[:-1]]
+    counted = [layers.n_params(la, s) for la, s in zip(stack, in_shapes)]
+    pure = nnx.to_pure_dict(params)["layers"]
+    actual = [sum(np.size(v) for v in pure[i].values()) for i in range(len(stack))]
+    assert counted == actual == [2 * 18 + 6 * 18 + 2 * 18, 6 * 4 + 4, 4 * 12 + 3 * 12 + 12, 3 * 2 + 2]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_gradient_matches_finite_differences_in_float64(cell):
+    with jax.enable_x64(True):
+        rng = np.random.default_rng(5)
+        x = jnp.asarray(rng.normal(size=(3, 6, 2)))
+        y = jnp.asarray(rng.normal(size=(3, 2)))
+        stack = (layers.make("rnn", cell=cell, units=4), layers.Layer("dense", units=2, activation="linear"))
+        graphdef, params = layers.build(stack, (6, 2), "glorot", 1)
+        params = jax.tree.map(lambda v: v.astype(jnp.float64), params)
+
+        def loss(p):
+            return jnp.sum((nnx.merge(graphdef, p)(x)[0] - y) ** 2)
+
+        grads = jax.grad(loss)(params)
+        leaves, tree = jax.tree.flatten(params)
+        eps = 1e-6
+        for li, (leaf, g) in enumerate(zip(leaves, jax.tree.leaves(grads))):
+            flat = np.asarray(leaf).ravel()
+            for j in rng.choice(flat.size, size=min(3, flat.size), replace=False):
+                vals = []
+                for sign in (1, -1):
+                    f = flat.copy()
+                    f[j] += sign * eps
+                    new = [jnp.asarray(f.reshape(leaf.shape)) if k == li else v for k, v in enumerate(leaves)]
+                    vals.append(float(loss(jax.tree.unflatten(tree, new))))
+                assert np.asarray(g).ravel()[j] == pytest.approx(
+                    (vals[0] - vals[1]) / (2 * eps), rel=1e-5, abs=1e-7
+                )
+
+
+def test_text_defaults_and_errors():
+    layer = layers.parse("rnn cell=gru units=8")
+    assert (
+        layer.activation == "tanh"
+        and layer.return_sequences == "false"
+        and layers.parse(layer.text()) == layer
+    )
+    assert layers.parse("rnn").units == 16 and layers.parse("rnn").label == "lstm 16"
+    with pytest.raises(LayerError, match="rnn cell 'transformer' unknown; choose one of rnn, lstm, gru"):
+        layers.parse("rnn cell=transformer")
+    with pytest.raises(LayerError, match="rnn activation 'sigmoid' unknown; choose one of tanh, relu"):
+        layers.parse("rnn activation=sigmoid")
+    with pytest.raises(
+        LayerError, match=r"layer 2: rnn needs a sequence \(steps×features\), but its input is a vector"
+    ):
+        layers.check_stack((layers.parse("rnn"), layers.parse("rnn")), (5, 3))
+    with pytest.raises(LayerError, match="layer 1: rnn needs a sequence.*an image 8×8×1"):
+        layers.check_stack((layers.parse("rnn"),), (8, 8, 1))
