@@ -131,3 +131,78 @@ def test_text_defaults_and_errors():
         layers.check_stack((layers.parse("rnn"), layers.parse("rnn")), (5, 3))
     with pytest.raises(LayerError, match="layer 1: rnn needs a sequence.*an image 8×8×1"):
         layers.check_stack((layers.parse("rnn"),), (8, 8, 1))
+
+
+def test_embedding_rows_and_its_place():
+    stack = (layers.make("embedding", vocab=5, units=3),)
+    graphdef, params = layers.build(stack, (4,), "glorot", 0)
+    ids = np.array([[0, 4, 2, 2]])
+    z, _ = nnx.merge(graphdef, params)(jnp.asarray(ids))
+    table = np.asarray(nnx.to_pure_dict(params)["layers"][0]["table"])
+    np.testing.assert_array_equal(np.asarray(z)[0], table[ids[0]])
+    assert layers.check_stack(stack, (4,)) == [(4, 3)] and layers.n_params(stack[0], (4,)) == 15
+    with pytest.raises(
+        LayerError, match="layer 2: embedding reads token ids: it can only be the first layer"
+    ):
+        layers.check_stack((layers.make("dense", units=3), layers.make("embedding")), (4,))
+
+
+def test_the_engine_trains_an_lstm_on_targets_at_every_step():
+    """Token sequences whose answer at step t is the token at t-1 (0 at t=0): embedding, LSTM over
+    every step, a dense softmax per step. The engine's per-step loss and accuracy are checked
+    against NumPy on the trained network's outputs."""
+    from playground.core import engine, losses
+    from playground.core.config import Config
+
+    rng = np.random.default_rng(0)
+    T, V = 8, 5
+    x = rng.integers(0, V, size=(240, T))
+    y = np.concatenate([np.zeros((240, 1), int), x[:, :-1]], 1)
+    onehot = np.eye(V, dtype=np.float32)[y]
+    stack = (
+        layers.make("embedding", vocab=V, units=8),
+        layers.make("rnn", cell="lstm", units=16, return_sequences="true"),
+        layers.Layer("dense", units=V, activation="softmax"),
+    )
+    arch = engine.Arch(
+        specs=stack,
+        n_in=T,
+        loss="ce",
+        output_activation="softmax",
+        kind="multiclass",
+        optimizer="adam",
+        n_train=160,
+        n_test=80,
+        batch=16,
+        steps=10,
+        in_shape=(T,),
+    )
+    config = Config(
+        optimizer="adam",
+        learning_rate=0.02,
+        init="glorot",
+        loss="ce",
+        output_activation="softmax",
+        dataset="blobs",
+    )
+    task = engine.Task(
+        config,
+        None,
+        arch,
+        jnp.asarray(x[:160]),
+        jnp.asarray(onehot[:160]),
+        jnp.asarray(x[160:]),
+        jnp.asarray(onehot[160:]),
+        jnp.asarray(engine.permutation_pool(160, 0)),
+    )
+    state, h, _ = engine.advance(task, engine.init_state(task), 40)
+    assert h["test_accuracy"][-1] >= 0.95 > h["test_accuracy"][0]
+    z = np.asarray(engine._forward(arch, engine.graph_of(arch), state.params, task.x_test), np.float64)
+    logp = z - np.log(np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True)) - z.max(-1, keepdims=True)
+    ce = -(onehot[160:] * logp).sum(-1).mean()
+    assert ce == pytest.approx(h["test_loss"][-1], rel=1e-4)
+    assert (z.argmax(-1) == y[160:]).mean() == pytest.approx(h["test_accuracy"][-1], abs=1e-6)
+    assert losses.LOSSES["ce"].per_example(jnp.asarray(z), jnp.asarray(onehot[160:]), "softmax").shape == (
+        80,
+        T,
+    )

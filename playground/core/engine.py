@@ -276,14 +276,23 @@ def _forward(arch: Arch, graphdef, params, x):
     return jax.lax.map(lambda xi: models.apply(graphdef, params, xi[None])[0][0], x, batch_size=EVAL_SLICE)
 
 
-def _metrics(arch: Arch, graphdef, params, x, y):
-    """Data loss and accuracy, per example: (losses (n,), correct (n,))."""
-    z = _forward(arch, graphdef, params, x)
+def _per_example(arch: Arch, z, y):
+    """Each example's data loss (n,); with a target at every time step (z, y of shape
+    (n, T, outputs)), the mean over its steps."""
     per = losses.LOSSES[arch.loss].per_example(z, y, arch.output_activation)
+    return per.reshape(per.shape[0], -1).mean(1)
+
+
+def _metrics(arch: Arch, graphdef, params, x, y):
+    """Data loss and accuracy, per example: (losses (n,), correct (n,)); with targets at every
+    time step, accuracy is the share of an example's steps predicted right."""
+    z = _forward(arch, graphdef, params, x)
+    per = _per_example(arch, z, y)
     if arch.kind == "regression":
         correct = jnp.zeros_like(per)
     elif arch.n_out > 1:
-        correct = (jnp.argmax(z, -1) == jnp.argmax(y, -1)).astype(jnp.float32)
+        right = (jnp.argmax(z, -1) == jnp.argmax(y, -1)).astype(jnp.float32)
+        correct = right.reshape(right.shape[0], -1).mean(1)
     else:
         a = OUTPUT_ACTIVATIONS[arch.output_activation].fn(z[:, 0])
         t = losses.decision_threshold(arch.output_activation)
@@ -294,7 +303,7 @@ def _metrics(arch: Arch, graphdef, params, x, y):
 def objective(arch: Arch, graphdef, params, reg, x, y, keep=None, mask=None):
     """Training objective of one minibatch: mean data loss plus the L1/L2 penalty."""
     z, _ = models.apply(graphdef, params, x, keep)
-    per = losses.LOSSES[arch.loss].per_example(z, y, arch.output_activation)
+    per = _per_example(arch, z, y)
     data = per.mean() if mask is None else (per * mask).sum() / mask.sum()
     return data + _penalty(params, reg)
 

@@ -51,6 +51,7 @@ class Layer:
     window: int = 2
     rate: float = 0.25
     activation: str = "relu"
+    vocab: int = 10  # embedding: token ids 0..vocab-1
     cell: str = "lstm"  # rnn: the recurrent cell, rnn | lstm | gru
     return_sequences: str = "false"  # rnn: "true" outputs every step's h, "false" the last one
 
@@ -71,6 +72,8 @@ class Layer:
             return f"dense {self.units} {self.activation}"
         if k == "dropout":
             return f"dropout {self.rate:g}"
+        if k == "embedding":
+            return f"embedding {self.vocab}→{self.units}"
         if k == "rnn":
             act = f" {self.activation}" if self.cell == "rnn" else ""
             return f"{self.cell} {self.units}{act}" + (
@@ -117,7 +120,19 @@ class Dense(nnx.Module):
         return x @ self.kernel[...] + self.bias[...]
 
 
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # blocks of H columns in the kernels: -, (i, f, g, o), (r, z, n)
+class Embedding(nnx.Module):
+    """Token ids (n, T) -> rows of a table (n, T, units)."""
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        self.table = nnx.Param(jax.random.normal(rngs.params(), (layer.vocab, layer.units), jnp.float32))
+
+    def __call__(self, x):
+        return self.table[...][x.astype(jnp.int32)]
+
+
+# Blocks of H columns in a recurrent layer's kernels: -, (i, f, g, o), (r, z, n).
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+SEQUENCE_KINDS = ("embedding", "rnn")  # kinds for sequences (issue 13); the rest work on images too
 
 
 class Recurrent(nnx.Module):
@@ -276,6 +291,14 @@ LAYER_KINDS: dict[str, LayerKind] = {
         Dense,
         activates=True,
     ),
+    "embedding": LayerKind(
+        "turns each token id into a learned vector (the input is token ids, one per time step)",
+        {"vocab": (2, 256), "units": (1, 64)},
+        "vector",
+        lambda layer, s: (*s, layer.units),
+        Embedding,
+        defaults={"units": 8},
+    ),
     "rnn": LayerKind(
         "reads a sequence step by step, carrying a hidden state (cell rnn, lstm or gru)",
         {
@@ -377,6 +400,8 @@ def check_stack(layers: tuple[Layer, ...], in_shape: tuple[int, ...]) -> list[tu
                 f"{layer.kind} needs an image (h×w×channels), but its input is a vector "
                 f"of {shape[0]}: put it before the flatten",
             )
+        if layer.kind == "embedding" and i:
+            raise LayerError(i, "embedding reads token ids: it can only be the first layer")
         if spec.needs == "sequence" and len(shape) != 2:
             what = f"a vector of {shape[0]}" if len(shape) == 1 else "an image " + "×".join(map(str, shape))
             raise LayerError(i, f"{layer.kind} needs a sequence (steps×features), but its input is {what}")
@@ -406,6 +431,8 @@ def n_params(layer: Layer, in_shape) -> int:
         return layer.kernel * layer.kernel * in_shape[-1] * layer.filters + layer.filters
     if layer.kind == "dense":
         return in_shape[-1] * layer.units + layer.units
+    if layer.kind == "embedding":
+        return layer.vocab * layer.units
     if layer.kind == "rnn":
         g = GATES[layer.cell] * layer.units
         return in_shape[-1] * g + layer.units * g + g * (2 if layer.cell == "gru" else 1)

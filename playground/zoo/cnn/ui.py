@@ -16,7 +16,7 @@ from playground.zoo.cnn.config import PRESETS
 
 # The builder's columns: "size" is a conv's filters or a dense layer's units.
 COLUMNS = ("kind", "size", "kernel", "stride", "padding", "window", "rate", "activation")
-KINDS = tuple(k for k, spec in layers.LAYER_KINDS.items() if spec.needs != "sequence")  # image kinds
+KINDS = tuple(k for k in layers.LAYER_KINDS if k not in layers.SEQUENCE_KINDS)  # the kinds for images
 PADDINGS = ("same", "valid")
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
 SIZE_FIELD = {"conv": "filters", "dense": "units"}
