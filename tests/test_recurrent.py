@@ -206,3 +206,137 @@ def test_the_engine_trains_an_lstm_on_targets_at_every_step():
         80,
         T,
     )
+
+
+# ---- the transformer's kinds: positional, layernorm, block -------------------------------------
+def np_layer_norm(x, scale, bias, eps=1e-5):
+    mean = x.mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(((x - mean) ** 2).mean(-1, keepdims=True) + eps) * scale + bias
+
+
+def np_block(x, p, heads, causal, act):
+    """The documented pre-norm block, head by head."""
+    n, t, d = x.shape
+    dh = d // heads
+
+    def dense(a, q):
+        return a @ q["kernel"] + q["bias"]
+
+    h = np_layer_norm(x, p["ln1"]["scale"], p["ln1"]["bias"])
+    q, k, v = dense(h, p["query"]), dense(h, p["key"]), dense(h, p["value"])
+    out = np.zeros_like(x)
+    for b in range(n):
+        cols = []
+        for j in range(heads):
+            sl = slice(j * dh, (j + 1) * dh)
+            s = q[b, :, sl] @ k[b, :, sl].T / np.sqrt(dh)
+            if causal:
+                s = np.where(np.tril(np.ones((t, t))) > 0, s, -np.inf)
+            w = np.exp(s - s.max(-1, keepdims=True))
+            w /= w.sum(-1, keepdims=True)
+            cols.append(w @ v[b, :, sl])
+        out[b] = np.concatenate(cols, -1)
+    x = x + dense(out, p["out"])
+    h2 = np_layer_norm(x, p["ln2"]["scale"], p["ln2"]["bias"])
+    acts = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh}
+    return x + dense(acts[act](dense(h2, p["mlp1"])), p["mlp2"])
+
+
+def to_np(tree):
+    return jax.tree.map(lambda v: np.asarray(v, np.float64), tree)
+
+
+@pytest.mark.parametrize("heads, causal", [(1, "true"), (2, "true"), (4, "false")])
+def test_block_matches_the_equations_in_numpy(heads, causal):
+    rng = np.random.default_rng(heads)
+    x = rng.normal(size=(3, 5, 8)).astype(np.float32)
+    stack = (layers.make("block", heads=heads, causal=causal, units=12, activation="relu"),)
+    graphdef, params = layers.build(stack, (5, 8), "glorot", 4)
+    pure = nnx.to_pure_dict(params)
+    lp = pure["layers"][0]
+    lp["ln1"]["scale"] = jnp.asarray(
+        rng.normal(size=8), jnp.float32
+    )  # not the identity, so LN's place is tested
+    lp["ln2"]["bias"] = jnp.asarray(rng.normal(size=8), jnp.float32)
+    nnx.replace_by_pure_dict(params, pure)
+    z, _ = nnx.merge(graphdef, params)(jnp.asarray(x))
+    want = np_block(
+        x.astype(np.float64), to_np(nnx.to_pure_dict(params)["layers"][0]), heads, causal == "true", "relu"
+    )
+    np.testing.assert_allclose(np.asarray(z), want, rtol=2e-4, atol=2e-5)
+    assert layers.n_params(stack[0], (5, 8)) == sum(np.size(v) for v in jax.tree.leaves(params))
+
+
+def test_causal_attention_never_looks_ahead():
+    stack = (layers.make("embedding", vocab=6, units=8), layers.make("positional"), layers.make("block"))
+    graphdef, params = layers.build(stack, (6,), "glorot", 0)
+    a = jnp.asarray([[1, 2, 3, 4, 5, 0]])
+    b = a.at[0, 4].set(2)  # change step 4 only
+    za, zb = (np.asarray(nnx.merge(graphdef, params)(v)[0]) for v in (a, b))
+    np.testing.assert_allclose(za[0, :4], zb[0, :4], atol=1e-6)  # steps 0..3 cannot see it
+    assert np.abs(za[0, 4:] - zb[0, 4:]).max() > 1e-3
+    open_stack = (*stack[:2], layers.make("block", causal="false"))
+    graphdef, params = layers.build(open_stack, (6,), "glorot", 0)
+    za, zb = (np.asarray(nnx.merge(graphdef, params)(v)[0]) for v in (a, b))
+    assert np.abs(za[0, 0] - zb[0, 0]).max() > 1e-4  # an encoder's first step sees every step
+
+
+def test_positional_tables_and_layernorm():
+    t, d = 7, 6
+    graphdef, params = layers.build((layers.make("positional", encoding="sinusoidal"),), (t, d), "glorot", 0)
+    z, _ = nnx.merge(graphdef, params)(jnp.zeros((1, t, d)))
+    pos, i = np.arange(t)[:, None], np.arange(d)[None, :]
+    angle = pos / 10000 ** ((i // 2 * 2) / d)
+    np.testing.assert_allclose(
+        np.asarray(z[0]), np.where(i % 2 == 0, np.sin(angle), np.cos(angle)), atol=1e-5
+    )
+    assert layers.n_params(layers.make("positional", encoding="sinusoidal"), (t, d)) == 0
+    assert layers.n_params(layers.make("positional"), (t, d)) == t * d
+    x = np.random.default_rng(0).normal(size=(2, t, d)).astype(np.float32)
+    graphdef, params = layers.build((layers.make("layernorm"),), (t, d), "glorot", 0)
+    z, _ = nnx.merge(graphdef, params)(jnp.asarray(x))
+    np.testing.assert_allclose(np.asarray(z), np_layer_norm(x.astype(np.float64), 1.0, 0.0), atol=1e-5)
+
+
+def test_transformer_gradient_matches_finite_differences_in_float64():
+    with jax.enable_x64(True):
+        rng = np.random.default_rng(7)
+        stack = (
+            layers.make("embedding", vocab=4, units=4),
+            layers.make("positional"),
+            layers.make("block", heads=2, units=6),
+            layers.make("layernorm"),
+            layers.Layer("dense", units=4, activation="softmax"),
+        )
+        graphdef, params = layers.build(stack, (5,), "glorot", 3)
+        params = jax.tree.map(lambda v: v.astype(jnp.float64), params)
+        x = jnp.asarray(rng.integers(0, 4, size=(2, 5)))
+        y = jax.nn.one_hot(jnp.asarray(rng.integers(0, 4, size=(2, 5))), 4)
+
+        def loss(p):
+            z = nnx.merge(graphdef, p)(x)[0]
+            return -(y * jax.nn.log_softmax(z)).sum()
+
+        grads, (leaves, tree) = jax.grad(loss)(params), jax.tree.flatten(params)
+        eps, checked = 1e-6, 0
+        for li, (leaf, g) in enumerate(zip(leaves, jax.tree.leaves(grads))):
+            flat = np.asarray(leaf).ravel()
+            j = int(rng.integers(flat.size))
+            vals = []
+            for sign in (1, -1):
+                f = flat.copy()
+                f[j] += sign * eps
+                new = [jnp.asarray(f.reshape(leaf.shape)) if k == li else v for k, v in enumerate(leaves)]
+                vals.append(float(loss(jax.tree.unflatten(tree, new))))
+            assert np.asarray(g).ravel()[j] == pytest.approx(
+                (vals[0] - vals[1]) / (2 * eps), rel=1e-5, abs=1e-7
+            )
+            checked += 1
+        assert checked == len(leaves) >= 20
+
+
+def test_transformer_stack_errors_are_named():
+    with pytest.raises(LayerError, match="layer 2: block: 3 heads must split the width 8 evenly"):
+        layers.check_stack((layers.make("embedding", units=8), layers.make("block", heads=3)), (5,))
+    with pytest.raises(LayerError, match="layer 1: block needs a sequence"):
+        layers.check_stack((layers.make("block"),), (5,))

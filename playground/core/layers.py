@@ -52,6 +52,9 @@ class Layer:
     rate: float = 0.25
     activation: str = "relu"
     vocab: int = 10  # embedding: token ids 0..vocab-1
+    heads: int = 2  # block: attention heads (they split the width)
+    causal: str = "true"  # block: "true" a query sees only keys at or before it
+    encoding: str = "learned"  # positional: learned | sinusoidal
     cell: str = "lstm"  # rnn: the recurrent cell, rnn | lstm | gru
     return_sequences: str = "false"  # rnn: "true" outputs every step's h, "false" the last one
 
@@ -74,6 +77,10 @@ class Layer:
             return f"dropout {self.rate:g}"
         if k == "embedding":
             return f"embedding {self.vocab}→{self.units}"
+        if k == "block":
+            return f"block {self.heads} heads{' causal' if self.causal == 'true' else ''}, mlp {self.units}"
+        if k == "positional":
+            return f"positional ({self.encoding})"
         if k == "rnn":
             act = f" {self.activation}" if self.cell == "rnn" else ""
             return f"{self.cell} {self.units}{act}" + (
@@ -118,66 +125,6 @@ class Dense(nnx.Module):
 
     def __call__(self, x):
         return x @ self.kernel[...] + self.bias[...]
-
-
-class Embedding(nnx.Module):
-    """Token ids (n, T) -> rows of a table (n, T, units)."""
-
-    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
-        self.table = nnx.Param(jax.random.normal(rngs.params(), (layer.vocab, layer.units), jnp.float32))
-
-    def __call__(self, x):
-        return self.table[...][x.astype(jnp.int32)]
-
-
-# Blocks of H columns in a recurrent layer's kernels: -, (i, f, g, o), (r, z, n).
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-SEQUENCE_KINDS = ("embedding", "rnn")  # kinds for sequences (issue 13); the rest work on images too
-
-
-class Recurrent(nnx.Module):
-    """A recurrent layer over (n, T, inputs), initial state zero; x a row vector, σ the logistic:
-
-    rnn:  h' = act(x·W + h·U + b)
-    lstm: i, f, g, o = σ, σ, tanh, σ of (x·W + h·U + b) in four blocks; c' = f⊙c + i⊙g, h' = o⊙tanh(c')
-    gru:  r, z = σ(x·W_r + b_r + h·U_r + bh_r), σ(…z); n = tanh(x·W_n + b_n + r⊙(h·U_n + bh_n));
-          h' = (1−z)⊙n + z⊙h
-    Outputs every h (n, T, H) when return_sequences, else the last one (n, H).
-    """
-
-    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
-        self.cell, self.units, self.act = layer.cell, layer.units, layer.activation
-        self.every = layer.return_sequences == "true"
-        g = GATES[layer.cell] * layer.units
-        self.kernel, self.bias = _param(init, rngs.params(), (in_shape[-1], g))
-        self.recurrent_kernel, _ = _param(init, rngs.params(), (layer.units, g))
-        if layer.cell == "gru":
-            self.recurrent_bias = nnx.Param(jnp.zeros((g,), jnp.float32))
-
-    def __call__(self, x):
-        n, h_units = x.shape[0], self.units
-        xw = jnp.einsum("ntf,fg->tng", x, self.kernel[...]) + self.bias[...]  # all steps' input parts at once
-        u = self.recurrent_kernel[...]
-        blocks = lambda a: jnp.split(a, GATES[self.cell], axis=-1)  # noqa: E731
-        h0 = jnp.zeros((n, h_units), x.dtype)
-
-        def step(carry, xt):
-            h, c = carry
-            if self.cell == "rnn":
-                h = _ALL_ACTIVATIONS[self.act].fn(xt + h @ u)
-            elif self.cell == "lstm":
-                i, f, g, o = blocks(xt + h @ u)
-                c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
-                h = jax.nn.sigmoid(o) * jnp.tanh(c)
-            else:
-                xr, xz, xn = blocks(xt)
-                hr, hz, hn = blocks(h @ u + self.recurrent_bias[...])
-                r, z = jax.nn.sigmoid(xr + hr), jax.nn.sigmoid(xz + hz)
-                h = (1 - z) * jnp.tanh(xn + r * hn) + z * h
-            return (h, c), h
-
-        _, hs = jax.lax.scan(step, (h0, h0), xw)
-        return jnp.swapaxes(hs, 0, 1) if self.every else hs[-1]
 
 
 class Pool(nnx.Module):
@@ -254,6 +201,7 @@ class LayerKind:
     module: type
     activates: bool = False
     defaults: dict = dataclasses.field(default_factory=dict)  # field values `make` starts from
+    count: Callable | None = None  # (layer, input shape) -> its parameters, for kinds not counted below
 
 
 _ACT = tuple(ACTIVATIONS)
@@ -290,27 +238,6 @@ LAYER_KINDS: dict[str, LayerKind] = {
         lambda layer, s: (*s[:-1], layer.units),
         Dense,
         activates=True,
-    ),
-    "embedding": LayerKind(
-        "turns each token id into a learned vector (the input is token ids, one per time step)",
-        {"vocab": (2, 256), "units": (1, 64)},
-        "vector",
-        lambda layer, s: (*s, layer.units),
-        Embedding,
-        defaults={"units": 8},
-    ),
-    "rnn": LayerKind(
-        "reads a sequence step by step, carrying a hidden state (cell rnn, lstm or gru)",
-        {
-            "cell": tuple(GATES),
-            "units": (1, 128),
-            "activation": ("tanh", "relu"),
-            "return_sequences": ("true", "false"),
-        },
-        "sequence",
-        lambda layer, s: (s[0], layer.units) if layer.return_sequences == "true" else (layer.units,),
-        Recurrent,
-        defaults={"activation": "tanh", "units": 16},
     ),
     "dropout": LayerKind(
         "zeroes a random share of its inputs while training",
@@ -431,12 +358,8 @@ def n_params(layer: Layer, in_shape) -> int:
         return layer.kernel * layer.kernel * in_shape[-1] * layer.filters + layer.filters
     if layer.kind == "dense":
         return in_shape[-1] * layer.units + layer.units
-    if layer.kind == "embedding":
-        return layer.vocab * layer.units
-    if layer.kind == "rnn":
-        g = GATES[layer.cell] * layer.units
-        return in_shape[-1] * g + layer.units * g + g * (2 if layer.cell == "gru" else 1)
-    return 0
+    spec = LAYER_KINDS[layer.kind]
+    return spec.count(layer, in_shape) if spec.count else 0
 
 
 class Stack(nnx.Module):
@@ -482,3 +405,8 @@ def dropout_sites(layers: tuple[Layer, ...], in_shape) -> list[tuple[int, tuple[
     """(layer index, per-example shape of its mask, rate) for each dropout layer."""
     shapes = check_stack(layers, in_shape)
     return [(i, shapes[i], layer.rate) for i, layer in enumerate(layers) if layer.kind == "dropout"]
+
+
+# The sequence kinds (embedding, positional, block, layernorm, rnn) register themselves here.
+from playground.core import sequence_layers  # noqa: E402, F401
+from playground.core.sequence_layers import SEQUENCE_KINDS  # noqa: E402, F401

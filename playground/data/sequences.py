@@ -42,27 +42,34 @@ class SequenceTask:
     params: tuple[str, ...] = ()
 
 
+_FLOATS = dict(kind=REGRESSION, tokens=False)
+_TOKENS = dict(kind=CLASSIFICATION, tokens=True)
+_DIGITS = dict(_TOKENS, per_step=True, max_length=32, params=("vocab",))
 SEQUENCE_TASKS = {
     t.name: t
     for t in (
         SequenceTask(
             "sines",
             "Predict the next value of a noisy sum of sine waves.",
-            REGRESSION,
-            False,
-            True,
+            **_FLOATS,
+            per_step=True,
             params=("noise",),
         ),
-        SequenceTask("first", "Remember the first value until the end.", REGRESSION, False, False),
-        SequenceTask("cumsum", "Keep a running sum of the inputs.", REGRESSION, False, True),
-        SequenceTask("copy", "Repeat the digits.", CLASSIFICATION, True, True, 32, params=("vocab",)),
-        SequenceTask("reverse", "Write the digits backwards.", CLASSIFICATION, True, True, 32, params=("vocab",)),
-        SequenceTask("sort", "Sort the digits, smallest first.", CLASSIFICATION, True, True, 32, params=("vocab",)),
+        SequenceTask("first", "Remember the first value until the end.", **_FLOATS, per_step=False),
+        SequenceTask("cumsum", "Keep a running sum of the inputs.", **_FLOATS, per_step=True),
+        SequenceTask("copy", "Repeat the digits.", **_DIGITS),
+        SequenceTask("reverse", "Write the digits backwards.", **_DIGITS),
+        SequenceTask("sort", "Sort the digits, smallest first.", **_DIGITS),
         SequenceTask(
-            "parens", "Tell whether the parentheses are balanced.", CLASSIFICATION, True, False, 64, 2
+            "parens", "Tell whether the parentheses are balanced.", **_TOKENS, per_step=False, length_step=2
         ),
         SequenceTask(
-            "text", "Predict the next character of a text.", CLASSIFICATION, True, True, 128, params=("text",)
+            "text",
+            "Predict the next character of a text.",
+            **_TOKENS,
+            per_step=True,
+            max_length=128,
+            params=("text",),
         ),
     )
 }
@@ -278,6 +285,8 @@ def decode(data: SequenceData, ids) -> str:
     if not data.vocab:
         raise DataError(f"ids: task {data.task} has float inputs, not tokens")
     ids = np.asarray(ids).ravel()
-    if ids.size and (not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= len(data.vocab)):
+    if ids.size and (
+        not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= len(data.vocab)
+    ):
         raise DataError(f"ids must be integers in 0..{len(data.vocab) - 1}")
     return "".join(data.vocab[i] for i in ids.tolist())
