@@ -24,18 +24,30 @@ def _read(path: str, what: str, binary: bool = False):
         raise CliError(f"cannot read {what} {path!r}: {e}") from None
 
 
+NETS = ("mlp", "cnn", "rnn", "lstm", "gru", "transformer")
+SEQUENCE_NETS = NETS[2:]
+
+
 def config_class(net: str):
     if net == "cnn":
         from playground.zoo.cnn.config import CnnConfig
 
         return CnnConfig
+    if net in SEQUENCE_NETS:
+        from playground.zoo.sequence.config import SeqConfig
+
+        return SeqConfig
     return Config
 
 
 def load_config(args):
-    cls = config_class(getattr(args, "net", "mlp"))
+    net = getattr(args, "net", "mlp")
+    cls = config_class(net)
     config = from_json(_read(args.config, "config file"), cls) if args.config else cls()
-    return set_items(args.set or [], config)
+    config = set_items(args.set or [], config)
+    if net in SEQUENCE_NETS and config.net != net:
+        config = config.replace(net=net)  # --net names the network; a config file's "net" yields to it
+    return config
 
 
 def load_params_json(path: str) -> list:
@@ -68,9 +80,9 @@ def export(task, state, history, stop_reason) -> dict:
 
     names = [k for k in history if k != "epoch"]
     if task.arch.stack:
-        from playground.zoo.cnn.task import params_json
+        from playground.core import params_format
 
-        params = params_json(task, state.params)
+        params = params_format.to_json(task.arch.specs, task.arch.in_shape, state.params)
     else:
         acts = [*task.config.layer_activations(), task.arch.output_activation]
         params = {"layers": models.layers_json(state.params, acts)}
@@ -126,12 +138,19 @@ def cmd_train(args) -> int:
     from playground.core import engine, models
 
     if args.epochs is None:
-        args.epochs = 10 if args.net == "cnn" else 500
+        args.epochs = 500 if args.net == "mlp" else 10 if args.net == "cnn" else 50
     if args.epochs < 0 or args.epochs > 1_000_000:
         raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
     config = load_config(args)
     engine.enable_compile_cache()
-    if args.net == "cnn":
+    if args.net in SEQUENCE_NETS:
+        from playground.zoo.sequence import task as seq
+
+        if args.csv:
+            raise CliError("--csv is for --net mlp (2-D points); sequence networks train on a task")
+        text = _read(args.text, "text file") if args.text else None
+        task = seq.make_task(config, text=text)
+    elif args.net == "cnn":
         from playground.zoo.cnn import task as cnn
 
         if args.csv:
@@ -148,8 +167,11 @@ def cmd_train(args) -> int:
     if args.params_in:
         layers = load_params_json(args.params_in)
         try:
-            if args.net == "cnn":
-                params = cnn.params_from_json(task, {"layers": layers})
+            if task.arch.stack:
+                from playground.core import params_format
+
+                template = engine.build(task.arch, "glorot", 0)[1]
+                params = params_format.from_json(task.arch.specs, template, {"layers": layers})
             else:
                 params = models.layers_to_params(engine.init_state(task).params, layers)
         except ValueError as e:
@@ -204,17 +226,19 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train headless and optionally write everything to JSON")
     t.add_argument(
         "--net",
-        choices=("mlp", "cnn"),
+        choices=NETS,
         default="mlp",
-        help="mlp: dense network on 2-D points (default); cnn: convolutional network on images",
+        help="mlp: dense network on 2-D points (default); cnn: convolutional network on images; "
+        "rnn, lstm, gru, transformer: on a sequence task (--set task=...)",
     )
     t.add_argument("--config", help="config JSON file (fields as in Config, or CnnConfig with --net cnn)")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")
     t.add_argument(
-        "--epochs", type=int, default=None, help="epochs to train (default 500 for mlp, 10 for cnn)"
+        "--epochs", type=int, default=None, help="epochs to train (default 500 for mlp, 10 for cnn, 50 for sequences)"
     )
     t.add_argument("--params-in", help="start from these parameters (a params object or a train --out file)")
     t.add_argument("--csv", help="CSV data file with columns x1,x2,label (sets dataset=csv)")
+    t.add_argument("--text", help="UTF-8 text for --set task=text (at most 20,000 characters)")
     t.add_argument("--out", help="write config, data, params, history and stop_reason as JSON")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_train)

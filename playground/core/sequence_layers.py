@@ -15,7 +15,7 @@ from playground.core.layers import _ACT, _ALL_ACTIVATIONS, LAYER_KINDS, Dense, L
 
 # Blocks of H columns in a recurrent layer's kernels: -, (i, f, g, o), (r, z, n).
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-SEQUENCE_KINDS = ("embedding", "positional", "block", "layernorm", "rnn")
+SEQUENCE_KINDS = ("embedding", "positional", "block", "layernorm", "rnn", "last")
 
 
 class Embedding(nnx.Module):
@@ -180,6 +180,16 @@ def _rnn_count(layer: Layer, shape) -> int:
     return shape[-1] * g + layer.units * g + g * (2 if layer.cell == "gru" else 1)
 
 
+class Last(nnx.Module):
+    """A sequence's last step: (n, T, d) -> (n, d) (a transformer's answer for a last-step task)."""
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        pass
+
+    def __call__(self, x):
+        return x[:, -1]
+
+
 LAYER_KINDS.update(
     {
         "embedding": LayerKind(
@@ -230,5 +240,6 @@ LAYER_KINDS.update(
             defaults={"activation": "tanh", "units": 16},
             count=_rnn_count,
         ),
+        "last": LayerKind("keeps the last step of a sequence", {}, "sequence", lambda layer, s: s[1:], Last),
     }
 )

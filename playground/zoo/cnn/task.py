@@ -11,10 +11,8 @@ import dataclasses
 import math
 
 import jax.numpy as jnp
-import numpy as np
-from flax import nnx
 
-from playground.core import engine, layers, losses
+from playground.core import engine, layers, losses, params_format
 from playground.data.images import ImageData, make_images
 from playground.live.session import HYPER_FIELDS, MAX_HISTORY
 from playground.zoo.cnn.config import CnnConfig
@@ -65,37 +63,7 @@ def make_task(config: CnnConfig, data: ImageData | None = None) -> engine.Task:
 
 def params_json(task: engine.Task, params) -> dict:
     """The self-describing params format: {"layers": [...]} input to output, each with its type."""
-    pure = nnx.to_pure_dict(params)["layers"]
-    out = []
-    for i, layer in enumerate(task.arch.specs):
-        p = pure.get(i, {})
-        if layer.kind == "conv":
-            out.append(
-                {
-                    "type": "conv",
-                    "kernel": np.asarray(p["kernel"]).tolist(),
-                    "bias": np.asarray(p["bias"]).tolist(),
-                    "stride": layer.stride,
-                    "padding": layer.padding,
-                    "activation": layer.activation,
-                }
-            )
-        elif layer.kind in ("maxpool", "avgpool"):
-            out.append({"type": layer.kind, "window": layer.window, "stride": layer.window})
-        elif layer.kind == "dense":
-            out.append(
-                {
-                    "type": "dense",
-                    "kernel": np.asarray(p["kernel"]).tolist(),
-                    "bias": np.asarray(p["bias"]).tolist(),
-                    "activation": layer.activation,
-                }
-            )
-        elif layer.kind == "dropout":
-            out.append({"type": "dropout", "rate": layer.rate})
-        else:
-            out.append({"type": layer.kind})
-    return {"layers": out}
+    return params_format.to_json(task.arch.specs, task.arch.in_shape, params)
 
 
 def params_from_json(task: engine.Task, obj) -> object:
@@ -104,37 +72,7 @@ def params_from_json(task: engine.Task, obj) -> object:
     Raises:
       ValueError: naming the layer and what does not match this network.
     """
-    template = engine.build(task.arch, "glorot", 0)[1]
-    specs = task.arch.specs
-    got = obj.get("layers") if isinstance(obj, dict) else None
-    if not isinstance(got, list) or len(got) != len(specs):
-        n = len(got) if isinstance(got, list) else "no"
-        raise ValueError(f"params: {n} layers, this network has {len(specs)} (with its output layer)")
-    ref = nnx.to_pure_dict(template)["layers"]
-    pure = {}
-    for i, (layer, g) in enumerate(zip(specs, got)):
-        if not isinstance(g, dict) or g.get("type") != layer.kind:
-            t = g.get("type") if isinstance(g, dict) else type(g).__name__
-            raise ValueError(
-                f"params layer {i + 1}: type {str(t)[:40]!r}, this network has {layer.kind} there"
-            )
-        if i not in ref:
-            continue
-        pure[i] = {}
-        for name, want in ref[i].items():
-            try:
-                arr = np.asarray(g[name], dtype=np.float32)
-            except (KeyError, TypeError, ValueError):
-                raise ValueError(f"params layer {i + 1}: {name} missing or not numbers") from None
-            if arr.shape != want.shape:
-                raise ValueError(
-                    f"params layer {i + 1}: {name} has shape {arr.shape}, the network needs {want.shape}"
-                )
-            if not np.all(np.isfinite(arr)):
-                raise ValueError(f"params layer {i + 1}: {name} has NaN or infinite values")
-            pure[i][name] = jnp.asarray(arr)
-    nnx.replace_by_pure_dict(template, {"layers": pure})
-    return template
+    return params_format.from_json(task.arch.specs, engine.build(task.arch, "glorot", 0)[1], obj)
 
 
 class Session:

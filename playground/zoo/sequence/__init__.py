@@ -1,0 +1,1 @@
+"""Recurrent networks (rnn, lstm, gru) and a small transformer on sequence tasks (issue 13)."""

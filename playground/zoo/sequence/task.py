@@ -1,0 +1,111 @@
+"""A sequence config bound to its task's data: the layer stack and the engine's Task.
+
+Recurrent: [embedding] → rnn layers → dense per step (per-step targets) or on the last h.
+Transformer: embedding (tokens) or dense (numbers) to the width → positional → blocks →
+layernorm → [last step] → dense. Classification ends in softmax and cross-entropy, regression in
+a linear output and squared error.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax.numpy as jnp
+import numpy as np
+
+from playground.core import engine, layers
+from playground.data.sequences import SEQUENCE_TASKS, SequenceData, make_sequences
+from playground.zoo.sequence.config import SeqConfig
+
+
+def load_data(config: SeqConfig, text: str | None = None) -> SequenceData:
+    return make_sequences(
+        config.task,
+        config.n_samples,
+        config.length,
+        config.train_ratio,
+        config.seed,
+        noise=config.noise,
+        vocab=config.vocab,
+        text=text,
+    )
+
+
+def stack(config: SeqConfig, data: SequenceData) -> tuple[layers.Layer, ...]:
+    """The network's layers, input to output (the output layer included)."""
+    t = SEQUENCE_TASKS[config.task]
+    out = []
+    if config.net == "transformer":
+        d = config.width
+        out.append(
+            layers.make("embedding", vocab=len(data.vocab), units=d)
+            if t.tokens
+            else layers.make("dense", units=d, activation="linear")
+        )
+        out.append(layers.make("positional", encoding=config.positions))
+        out += [layers.make("block", heads=config.heads, causal=config.causal, units=2 * d)] * config.blocks
+        out.append(layers.make("layernorm"))
+        if not t.per_step:
+            out.append(layers.make("last"))
+    else:
+        if t.tokens:
+            out.append(layers.make("embedding", vocab=len(data.vocab), units=min(16, config.hidden)))
+        for i in range(config.rnn_layers):
+            every = t.per_step or i < config.rnn_layers - 1
+            out.append(
+                layers.make(
+                    "rnn",
+                    cell=config.net,
+                    units=config.hidden,
+                    activation=config.activation,
+                    return_sequences="true" if every else "false",
+                )
+            )
+    n_out = data.n_classes if t.kind == "classification" else 1
+    out.append(
+        layers.Layer("dense", units=n_out, activation="softmax" if t.kind == "classification" else "linear")
+    )
+    return tuple(out)
+
+
+def make_task(config: SeqConfig, data: SequenceData | None = None, text: str | None = None) -> engine.Task:
+    """Bind a config to its sequences (made from the config when not given)."""
+    data = data if data is not None else load_data(config, text)
+    t = SEQUENCE_TASKS[config.task]
+    specs = stack(config, data)
+    in_shape = tuple(data.x_train.shape[1:])
+    layers.check_stack(specs, in_shape)
+    n_train, n_test = len(data.x_train), len(data.x_test)
+    batch = {"batch": n_train, "stochastic": 1}.get(config.gd_variant, min(config.batch_size, n_train))
+    classification = t.kind == "classification"
+    arch = engine.Arch(
+        specs=specs,
+        n_in=math.prod(in_shape),
+        loss="ce" if classification else "mse",
+        output_activation="softmax" if classification else "linear",
+        kind="multiclass" if classification else "regression",
+        optimizer=config.optimizer,
+        n_train=n_train,
+        n_test=n_test,
+        batch=batch,
+        steps=-(-n_train // batch),
+        in_shape=in_shape,
+    )
+
+    def targets(y):
+        y = np.asarray(y)
+        if classification:
+            return jnp.asarray(np.eye(data.n_classes, dtype=np.float32)[y])
+        return jnp.asarray(y[..., None].astype(np.float32))
+
+    pool = jnp.asarray(engine.permutation_pool(n_train, config.seed))
+    return engine.Task(
+        config,
+        data,
+        arch,
+        jnp.asarray(data.x_train),
+        targets(data.y_train),
+        jnp.asarray(data.x_test),
+        targets(data.y_test),
+        pool,
+    )
