@@ -279,6 +279,12 @@ def run(quick: bool = False, progress=None) -> dict:
     from playground.zoo.cnn import bench as cnn_bench
 
     result["cnn"] = cnn_bench.run(quick, say)
+    from playground.zoo.sequence import bench as seq_bench
+
+    say("lstm: the memory task ...")
+    result["lstm"] = seq_bench.memory(quick)
+    say("transformer: reverse ...")
+    result["transformer"] = seq_bench.transformer(quick)
     return result
 
 

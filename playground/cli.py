@@ -234,7 +234,10 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--config", help="config JSON file (fields as in Config, or CnnConfig with --net cnn)")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")
     t.add_argument(
-        "--epochs", type=int, default=None, help="epochs to train (default 500 for mlp, 10 for cnn, 50 for sequences)"
+        "--epochs",
+        type=int,
+        default=None,
+        help="epochs to train (default 500 for mlp, 10 for cnn, 50 for sequences)",
     )
     t.add_argument("--params-in", help="start from these parameters (a params object or a train --out file)")
     t.add_argument("--csv", help="CSV data file with columns x1,x2,label (sets dataset=csv)")

@@ -191,6 +191,10 @@ def test_bench_quick_json_has_required_keys():
         ("cnn", "first_chunk_warm_cache_s"),
         ("cnn", "frame_ms"),
         ("cnn", "digits_s_to_95"),
+        ("lstm", "epochs_per_s"),
+        ("lstm", "test_mse_share"),
+        ("transformer", "epochs_per_s"),
+        ("transformer", "first_chunk_s"),
     ]:
         assert d[group][key] >= 0, (group, key)
     assert d["compile"]["recompiles_on_lr_change"] == 0
