@@ -95,8 +95,8 @@ with st.sidebar:
         help=" · ".join(f"{n}: {IMAGE_SETS[n].description}" for n in IMAGE_SETS),
     )
     st.caption(IMAGE_SETS[s.config.dataset].description)
-    st.slider("Images (at most)", 100, 5000, step=100, key=K + "n_samples", on_change=apply)
-    st.slider("Pixel noise (%)", 0, 50, key=K + "noise", on_change=apply)
+    st.slider("Images (at most)", 10, 5000, step=10, key=K + "n_samples", on_change=apply)
+    st.slider("Pixel noise (%)", 0.0, 50.0, step=1.0, key=K + "noise", on_change=apply)
     st.slider("Training share", 0.1, 0.9, step=0.05, key=K + "train_ratio", on_change=apply)
     st.number_input("Seed", 0, 2**31 - 1, key=K + "seed", on_change=apply)
     st.caption(IMAGE_SETS[s.config.dataset].credit)

@@ -170,3 +170,9 @@ def test_a_dataset_the_stack_cannot_take_is_refused_and_the_network_kept():
         in errors
     )
     assert sess(at).config.dataset == "shapes" and at.selectbox(key="cnn.dataset").value == "shapes"
+
+
+def test_link_values_off_the_sliders_grid_still_load():
+    at = page(dataset="digits", n_samples="55", noise="12.5", train_ratio="0.83")
+    assert not at.exception and not at.error
+    assert sess(at).config.n_samples == 55 and sess(at).config.noise == 12.5
