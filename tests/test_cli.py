@@ -195,6 +195,8 @@ def test_bench_quick_json_has_required_keys():
         ("lstm", "test_mse_share"),
         ("transformer", "epochs_per_s"),
         ("transformer", "first_chunk_s"),
+        ("transformer", "views_ms"),
+        ("lstm", "views_ms"),
     ]:
         assert d[group][key] >= 0, (group, key)
     assert d["compile"]["recompiles_on_lr_change"] == 0

@@ -12,6 +12,7 @@ import jax
 import numpy as np
 
 from playground.core import engine
+from playground.zoo.sequence import views
 from playground.zoo.sequence.config import SeqConfig
 from playground.zoo.sequence.task import make_task
 
@@ -39,11 +40,32 @@ def _train(config: SeqConfig, epochs: int, until=None) -> dict:
             break
     return {
         "task": task,
+        "state": state,
         "history": h,
         "compile_s": compile_s,
         "s": spent,
         "epoch_s": statistics.median(times),
     }
+
+
+def views_ms(task, params, view) -> float:
+    """Median ms of a page's views of one test input (after a compiling first call)."""
+    x, y = np.asarray(task.x_test[0]), np.asarray(task.y_test[0])
+    view(task, params, x, y)
+    times = []
+    for _ in range(20):
+        t = time.perf_counter()
+        view(task, params, x, y)
+        times.append(time.perf_counter() - t)
+    return 1000 * statistics.median(times)
+
+
+def _recurrent_views(task, params, x, y):
+    return views.recurrent_steps(task, params, x), views.hidden_gradient_norms(task, params, x, y)
+
+
+def _attention_views(task, params, x, y):
+    return views.attention_maps(task, params, x)
 
 
 def memory(quick: bool) -> dict:
@@ -57,6 +79,7 @@ def memory(quick: bool) -> dict:
             "compile_s": r["compile_s"],
             "s": r["s"],
             "test_mse_share": r["history"]["test_loss"][-1] / var,
+            "views_ms": views_ms(r["task"], r["state"].params, _recurrent_views),
         }
     return {
         "epochs_per_s": out["lstm"]["epochs_per_s"],
@@ -64,6 +87,7 @@ def memory(quick: bool) -> dict:
         "train_s": out["lstm"]["s"],
         "test_mse_share": out["lstm"]["test_mse_share"],
         "rnn_test_mse_share": out["rnn"]["test_mse_share"],
+        "views_ms": out["lstm"]["views_ms"],
     }
 
 
@@ -75,4 +99,5 @@ def transformer(quick: bool) -> dict:
         "s_to_95": r["s"] if r["history"]["test_accuracy"][-1] >= 0.95 else None,
         "epochs": len(r["history"]["epoch"]),
         "test_accuracy": r["history"]["test_accuracy"][-1],
+        "views_ms": views_ms(r["task"], r["state"].params, _attention_views),
     }

@@ -6,6 +6,8 @@ functions of a task, its parameters and one input; no Streamlit.
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -76,47 +78,73 @@ def _cell_steps(mod, x, deltas=None):
 def recurrent_steps(task: engine.Task, params, x) -> dict[str, np.ndarray]:
     """The first recurrent layer on one input x (T,) or (T, f): "hidden" (T, H) and the cell's
     gates: lstm "input", "forget", "output" and the "cell" state; gru "reset" and "update"."""
-    i = first_recurrent(task)
-    if i is None:
+    if first_recurrent(task) is None:
         raise ValueError("this network has no recurrent layer")
-    model = _model(task, params)
-    h = jnp.asarray(x)[None]
-    for j in range(i):
-        h = _apply(model, j, h)
-    return {k: np.asarray(v[0]) for k, v in _cell_steps(model.layers[i], h).items()}
+    return {k: np.asarray(v[0]) for k, v in _steps_fn(task.arch)(params, jnp.asarray(x)[None]).items()}
+
+
+@functools.lru_cache(maxsize=16)
+def _steps_fn(arch: engine.Arch):
+    graphdef = engine.graph_of(arch)
+    i = next(j for j, la in enumerate(arch.specs) if la.kind == "rnn")
+
+    def run(params, h):
+        model = nnx.merge(graphdef, params)
+        for j in range(i):
+            h = _apply(model, j, h)
+        return _cell_steps(model.layers[i], h)
+
+    return jax.jit(run)
 
 
 def hidden_gradient_norms(task: engine.Task, params, x, y) -> np.ndarray:
     """‖∂L/∂h_t‖ for every step t of the first recurrent layer, on one input x and its target y
     (the loss of that example, as the engine computes it): how much each step's state matters."""
-    i = first_recurrent(task)
-    if i is None:
+    if first_recurrent(task) is None:
         raise ValueError("this network has no recurrent layer")
-    model = _model(task, params)
-    arch = task.arch
-    xin = jnp.asarray(x)[None]
-    for j in range(i):
-        xin = _apply(model, j, xin)
-    mod = model.layers[i]
-    every = mod.every
+    return np.asarray(_grad_fn(task.arch)(params, jnp.asarray(x)[None], jnp.asarray(y)[None]))
 
-    def loss(deltas):
-        hs = _cell_steps(mod, xin, deltas)["hidden"]
-        z = _output(model, i + 1, hs if every else hs[:, -1])
-        return losses.LOSSES[arch.loss].per_example(z, jnp.asarray(y)[None], arch.output_activation).mean()
 
-    deltas = jnp.zeros((xin.shape[1], 1, mod.units), xin.dtype)
-    return np.asarray(jnp.linalg.norm(jax.grad(loss)(deltas)[:, 0], axis=-1))
+@functools.lru_cache(maxsize=16)
+def _grad_fn(arch: engine.Arch):
+    graphdef = engine.graph_of(arch)
+    i = next(j for j, la in enumerate(arch.specs) if la.kind == "rnn")
+
+    def run(params, xin, y):
+        model = nnx.merge(graphdef, params)
+        for j in range(i):
+            xin = _apply(model, j, xin)
+        mod = model.layers[i]
+
+        def loss(deltas):
+            hs = _cell_steps(mod, xin, deltas)["hidden"]
+            z = _output(model, i + 1, hs if mod.every else hs[:, -1])
+            return losses.LOSSES[arch.loss].per_example(z, y, arch.output_activation).mean()
+
+        deltas = jnp.zeros((xin.shape[1], 1, mod.units), xin.dtype)
+        return jnp.linalg.norm(jax.grad(loss)(deltas)[:, 0], axis=-1)
+
+    return jax.jit(run)
 
 
 def attention_maps(task: engine.Task, params, x) -> list[dict[str, np.ndarray]]:
     """For each transformer block, on one input: "scores" (heads, T, T) before the softmax (the
     causal mask's cells at -1e9) and "weights" (heads, T, T), rows query, columns key."""
-    model = _model(task, params)
-    h, out = jnp.asarray(x)[None], []
-    for j, spec in enumerate(model.specs):
-        if spec.kind == "block":
-            scores, weights, _ = model.layers[j].attention(model.layers[j].ln1(h))
-            out.append({"scores": np.asarray(scores[0]), "weights": np.asarray(weights[0])})
-        h = _apply(model, j, h)
-    return out
+    maps = _attention_fn(task.arch)(params, jnp.asarray(x)[None])
+    return [{"scores": np.asarray(s[0]), "weights": np.asarray(w[0])} for s, w in maps]
+
+
+@functools.lru_cache(maxsize=16)
+def _attention_fn(arch: engine.Arch):
+    graphdef = engine.graph_of(arch)
+
+    def run(params, h):
+        model, out = nnx.merge(graphdef, params), []
+        for j, spec in enumerate(model.specs):
+            if spec.kind == "block":
+                scores, weights, _ = model.layers[j].attention(model.layers[j].ln1(h))
+                out.append((scores, weights))
+            h = _apply(model, j, h)
+        return out
+
+    return jax.jit(run)
