@@ -97,3 +97,42 @@ def test_attention_weights_against_numpy(causal):
     w = maps[0]["weights"]
     np.testing.assert_allclose(w.sum(-1), 1, atol=1e-5)
     assert (np.triu(w, 1) < 1e-8).all() == (causal == "true")
+
+
+def test_gradient_clipping_by_global_norm_matches_optax_and_never_recompiles():
+    """One full-batch epoch with clip c equals optax's clip_by_global_norm(c) then SGD, done by
+    hand; changing c between chunks is a state edit (no new compile)."""
+    import optax
+    from flax import nnx
+
+    cfg = SeqConfig(
+        task="first",
+        net="rnn",
+        n_samples=40,
+        length=5,
+        hidden=4,
+        gd_variant="batch",
+        optimizer="sgd",
+        learning_rate=0.5,
+        clip=0.01,
+    )
+    task = make_task(cfg)
+    state = engine.init_state(task)
+    graphdef = engine.graph_of(task.arch)
+
+    def loss(p):
+        z = nnx.merge(graphdef, p)(task.x_train)[0]
+        return ((z - task.y_train) ** 2).mean()
+
+    opt = optax.chain(optax.clip_by_global_norm(0.01), optax.sgd(0.5))
+    g = jax.grad(loss)(state.params)
+    assert float(optax.tree.norm(g)) > 0.01  # the clip bites
+    updates, _ = opt.update(g, opt.init(state.params), state.params)
+    want = optax.apply_updates(state.params, updates)
+    got, _, _ = engine.advance(task, state, 1, chunk=1)
+    for a, b in zip(jax.tree.leaves(got.params), jax.tree.leaves(want)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    n = engine.compile_count()
+    got = engine.set_hypers(got, cfg.replace(clip=0.0))
+    engine.advance(task, got, 1, chunk=1)
+    assert engine.compile_count() == n

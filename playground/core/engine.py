@@ -215,6 +215,7 @@ def _reg(config: Config) -> dict:
         "l2": np.float32(config.l2),
         "dropout": np.float32(getattr(config, "dropout", 0.0)),  # a stack's dropout layers own their rates
         "patience": np.float32(config.early_stopping_patience),
+        "clip": np.float32(getattr(config, "clip", 0.0)),  # a stack's gradient clipping; 0 = off
     }
 
 
@@ -377,6 +378,10 @@ def _make_step(arch: Arch, graphdef, opt, reg):
                 rate = reg["dropout"] if rate is None else rate
                 keep[i] = (u >= rate).astype(jnp.float32) / (1 - rate)
         grads = jax.grad(lambda p: objective(arch, graphdef, p, reg, x, y, keep, m))(params)
+        if arch.stack:  # clip by global norm (the MLP's fused step stays as it was)
+            norm = optax.tree.norm(grads)
+            scale = jnp.where((reg["clip"] > 0) & (norm > reg["clip"]), reg["clip"] / norm, 1.0)
+            grads = jax.tree.map(lambda g: g * scale, grads)
         updates, opt_state = opt.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state
 

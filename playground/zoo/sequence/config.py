@@ -43,6 +43,7 @@ class SeqConfig(Record):
     # Objective and optimizer.
     l1: float = 0.0
     l2: float = 0.0
+    clip: float = 0.0  # gradient clipping by global norm; 0 = off
     optimizer: str = "adam"
     learning_rate: float = 0.003
     momentum: float = 0.9
@@ -85,6 +86,7 @@ _SHARED = (
 )
 RANGES: dict[str, tuple[float, float]] = {
     "n_samples": (10, 5000),
+    "clip": (0, 100),
     "length": (2, 128),
     "vocab": (2, 10),
     "hidden": (1, 128),
