@@ -136,3 +136,40 @@ def test_gradient_clipping_by_global_norm_matches_optax_and_never_recompiles():
     got = engine.set_hypers(got, cfg.replace(clip=0.0))
     engine.advance(task, got, 1, chunk=1)
     assert engine.compile_count() == n
+
+
+def test_text_sampling_temperature_zero_is_argmax_and_seeded():
+    cfg = SeqConfig(task="text", net="gru", n_samples=200, length=12, hidden=16)
+    task, params = trained(cfg, 3)
+    prompt = [int(t) for t in np.asarray(task.x_test[0])[:5]]
+    greedy = views.sample(task, params, prompt, 15, 0.0)
+    # An independent greedy decode: the engine's forward pass on the growing window, argmax.
+    seq = list(prompt)
+    for _ in range(15):
+        w = seq[-12:]
+        w = [w[0]] * (12 - len(w)) + w
+        z = engine._forward(task.arch, engine.graph_of(task.arch), params, jnp.asarray([w]))
+        seq.append(int(np.argmax(np.asarray(z)[0, -1])))
+    assert greedy == seq[5:]
+    hot = views.sample(task, params, prompt, 40, 1.5, seed=3)
+    assert (
+        hot
+        == views.sample(task, params, prompt, 40, 1.5, seed=3)
+        != views.sample(task, params, prompt, 40, 1.5, seed=4)
+    )
+    assert len(set(hot)) > len(set(greedy))  # a hot sample spreads over more characters
+    with pytest.raises(ValueError, match="prompt: give at least one token id"):
+        views.sample(task, params, [], 5, 0.0)
+    with pytest.raises(ValueError, match="temperature: from 0 to 10"):
+        views.sample(task, params, prompt, 5, -1.0)
+    enc, enc_params = trained(
+        SeqConfig(task="text", net="transformer", n_samples=60, length=8, width=8, blocks=1), 1
+    )
+    with pytest.raises(ValueError, match="an encoder sees every step"):
+        views.sample(enc, enc_params, prompt[:1], 5, 0.0)
+
+
+def test_sampling_refuses_a_last_step_network():
+    task, params = trained(SeqConfig(task="parens", net="lstm", n_samples=40, length=6, hidden=4), 1)
+    with pytest.raises(ValueError, match="predicts the next token at every step"):
+        views.sample(task, params, [0], 3, 0.0)

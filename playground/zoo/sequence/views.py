@@ -15,7 +15,7 @@ from flax import nnx
 
 from playground.core import engine, losses
 from playground.core.activations import ACTIVATIONS
-from playground.core.layers import _ALL_ACTIVATIONS, LAYER_KINDS
+from playground.core.layers import _ALL_ACTIVATIONS, LAYER_KINDS, check_stack
 from playground.core.sequence_layers import GATES
 
 
@@ -148,3 +148,57 @@ def _attention_fn(arch: engine.Arch):
         return out
 
     return jax.jit(run)
+
+
+MAX_SAMPLE = 500  # characters one sample may generate
+
+
+@functools.lru_cache(maxsize=16)
+def _next_fn(arch: engine.Arch):
+    """jit(params, window (1, T) ids) -> the last step's output logits (classes,)."""
+    graphdef = engine.graph_of(arch)
+    return jax.jit(lambda params, w: nnx.merge(graphdef, params)(w)[0][0, -1])
+
+
+def sample(
+    task: engine.Task, params, prompt: list[int], n: int, temperature: float, seed: int = 0
+) -> list[int]:
+    """Generate n tokens after `prompt` from a network whose outputs are next-token predictions at
+    every step (the `text` task): each step reads the last T tokens (the prompt's first token
+    repeated in front while shorter), then samples softmax(logits / temperature); temperature 0
+    takes the most likely token.
+
+    Raises:
+      ValueError: naming what is wrong (not a per-step token network, an encoder that sees the
+        future, an empty prompt or an id outside the vocabulary, n or temperature out of range).
+    """
+    arch = task.arch
+    per_step = len(check_stack(arch.specs, arch.in_shape)[-1]) == 2
+    if len(arch.in_shape) != 1 or arch.kind != "multiclass" or not per_step:
+        raise ValueError("sampling needs a network that predicts the next token at every step")
+    if any(la.kind == "block" and la.causal != "true" for la in arch.specs):
+        raise ValueError("an encoder sees every step, the future too: sample with causal=true")
+    if not any(la.kind == "rnn" for la in arch.specs) and not any(la.kind == "block" for la in arch.specs):
+        raise ValueError("sampling needs a recurrent or transformer network")
+    vocab = arch.n_out
+    if not prompt or any(not (isinstance(t, int) and 0 <= t < vocab) for t in prompt):
+        raise ValueError(f"prompt: give at least one token id from 0 to {vocab - 1}")
+    if not 0 <= n <= MAX_SAMPLE:
+        raise ValueError(f"n: from 0 to {MAX_SAMPLE} tokens, got {n}")
+    if not 0 <= temperature <= 10:
+        raise ValueError(f"temperature: from 0 to 10, got {temperature}")
+    T = arch.in_shape[0]
+    rng = np.random.default_rng(seed)
+    seq = list(prompt)
+    fn = _next_fn(arch)
+    for _ in range(n):
+        window = seq[-T:]
+        window = [window[0]] * (T - len(window)) + window
+        logits = np.asarray(fn(params, jnp.asarray([window], jnp.int32)), np.float64)
+        if temperature == 0:
+            token = int(np.argmax(logits))
+        else:
+            p = np.exp((logits - logits.max()) / temperature)
+            token = int(rng.choice(vocab, p=p / p.sum()))
+        seq.append(token)
+    return seq[len(prompt) :]
