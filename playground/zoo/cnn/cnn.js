@@ -438,7 +438,9 @@ class CnnView {
     const into = f && f.part ? ` + ${f.part}/${f.parts}` : "";
     const label = "Epoch " + (f ? f.epoch : 0).toLocaleString("en-US") + into, el = this.q(".nnp-epoch");
     if (el.textContent !== label) el.textContent = label;  // one DOM change per new state
-    const last = (k) => (this.curve[k] || []).slice(-1)[0] ?? null, acc = this.sticky.accuracy ?? last("test_accuracy");
+    // Mid-epoch the losses are the last finished epoch's: show that epoch's accuracy beside them.
+    const last = (k) => (this.curve[k] || []).slice(-1)[0] ?? null;
+    const acc = f && f.part ? last("test_accuracy") ?? this.sticky.accuracy : this.sticky.accuracy ?? last("test_accuracy");
     const parts = [];
     if (acc !== null) parts.push(`test accuracy <b>${pct(acc)}</b>`);
     for (const k of ["train_loss", "test_loss"]) if (last(k) !== null) parts.push(`${k.replace("_", " ")} <b>${sig(last(k))}</b>`);
@@ -790,7 +792,7 @@ class CnnView {
     cellBox.replaceChildren(...Array.from({ length: k }, (_, i) => this.thumb(cellPx, i, t)));
     cellBox.style.height = px(k ? rows(t, k, 0) * (t + 4) : 8);
     this.q(".nnp-mistakes").replaceChildren(...X.map((m) => {
-      const fig = this.thumb(unb64(m.pixels), 0, t, `${cl[m.label]}→${cl[m.pred]}${long ? "\n" : " "}${Math.round(100 * m.confidence)}%`);
+      const fig = this.thumb(unb64(m.pixels), 0, t, `${cl[m.label]}→${cl[m.pred]}${long ? "\n" : " "}${m.confidence >= 0.995 ? (Math.floor(1000 * m.confidence) / 10).toFixed(1) : Math.round(100 * m.confidence)}%`);
       fig.style.width = px(Math.max(t, capW));
       fig.title = `test image ${m.index}: true ${cl[m.label]}, predicted ${cl[m.pred]} with ${pct(m.confidence)}`;
       return fig;
