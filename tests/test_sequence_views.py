@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from flax import nnx
 
 from playground.core import engine, losses, params_format
 from playground.zoo.sequence import views
@@ -51,7 +52,7 @@ def test_gradient_norm_over_time_matches_finite_differences():
         params = jax.tree.map(lambda v: v.astype(jnp.float64), params)
         x, y = np.asarray(task.x_test[1], np.float64), np.asarray(task.y_test[1], np.float64)
         norms = views.hidden_gradient_norms(task, params, x, y)
-        model = views._model(task, params)
+        model = nnx.merge(engine.graph_of(task.arch), params)
         mod, xin = model.layers[0], jnp.asarray(x)[None]
 
         def loss(deltas):

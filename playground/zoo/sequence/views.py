@@ -19,10 +19,6 @@ from playground.core.layers import _ALL_ACTIVATIONS, LAYER_KINDS, check_stack
 from playground.core.sequence_layers import GATES
 
 
-def _model(task: engine.Task, params):
-    return nnx.merge(engine.graph_of(task.arch), params)
-
-
 def _apply(model, i: int, x):
     """Layer i of a stack on x, with its activation when its kind applies one."""
     spec = model.specs[i]
