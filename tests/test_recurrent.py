@@ -340,3 +340,9 @@ def test_transformer_stack_errors_are_named():
         layers.check_stack((layers.make("embedding", units=8), layers.make("block", heads=3)), (5,))
     with pytest.raises(LayerError, match="layer 1: block needs a sequence"):
         layers.check_stack((layers.make("block"),), (5,))
+
+
+def test_an_lstm_forget_gate_starts_open():
+    graphdef, params = layers.build((layers.make("rnn", cell="lstm", units=3),), (4, 2), "glorot", 0)
+    bias = np.asarray(nnx.to_pure_dict(params)["layers"][0]["bias"])
+    np.testing.assert_array_equal(bias, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0])  # blocks i, f, g, o

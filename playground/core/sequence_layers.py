@@ -135,6 +135,9 @@ class Recurrent(nnx.Module):
         g = GATES[layer.cell] * layer.units
         self.kernel, self.bias = _param(init, rngs.params(), (in_shape[-1], g))
         self.recurrent_kernel, _ = _param(init, rngs.params(), (layer.units, g))
+        if layer.cell == "lstm":  # the forget gate starts open (bias 1): the state is kept by default
+            h = layer.units
+            self.bias = nnx.Param(self.bias[...].at[h : 2 * h].set(1.0))
         if layer.cell == "gru":
             self.recurrent_bias = nnx.Param(jnp.zeros((g,), jnp.float32))
 
