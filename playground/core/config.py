@@ -139,6 +139,23 @@ RANGES: dict[str, tuple[float, float]] = {
     "batch_size": (1, 1000),
     "early_stopping_patience": (0, 10000),
 }
+# The training fields every network type's config shares, with these ranges (one source of truth).
+TRAINING_FIELDS = (
+    "noise",
+    "train_ratio",
+    "seed",
+    "l1",
+    "l2",
+    "learning_rate",
+    "momentum",
+    "beta1",
+    "beta2",
+    "rho",
+    "eps",
+    "weight_decay",
+    "batch_size",
+    "early_stopping_patience",
+)
 CHOICES: dict[str, tuple[str, ...]] = {
     "dataset": DATASET_NAMES,
     "activation": tuple(ACTIVATIONS),

@@ -169,6 +169,37 @@ def make_task(config: Config, data: Data | None = None) -> Task:
     return Task(config, data, arch, x_train, y_train, x_test, y_test, pool)
 
 
+def stack_task(config, data, specs, in_shape, loss: str, output_activation: str, kind: str, targets) -> Task:
+    """Bind a layer stack (any kinds) to its data: the Arch from the config's descent variant and
+    optimizer, the data as arrays; `targets(y)` encodes the labels for the loss."""
+    n_train, n_test = len(data.x_train), len(data.x_test)
+    batch = {"batch": n_train, "stochastic": 1}.get(config.gd_variant, min(config.batch_size, n_train))
+    arch = Arch(
+        specs=tuple(specs),
+        n_in=math.prod(in_shape),
+        loss=loss,
+        output_activation=output_activation,
+        kind=kind,
+        optimizer=config.optimizer,
+        n_train=n_train,
+        n_test=n_test,
+        batch=batch,
+        steps=-(-n_train // batch),
+        in_shape=tuple(in_shape),
+    )
+    pool = jnp.asarray(permutation_pool(n_train, config.seed))
+    return Task(
+        config,
+        data,
+        arch,
+        jnp.asarray(data.x_train),
+        targets(data.y_train),
+        jnp.asarray(data.x_test),
+        targets(data.y_test),
+        pool,
+    )
+
+
 class TrainState(NamedTuple):
     """Everything that changes during training; a pytree, so it can be vmapped."""
 
@@ -535,8 +566,10 @@ def compiled_chunk(arch: Arch, n_epochs: int, n_networks: int = 0):
             cuts = list(range(0, n_networks, VMAP_LANES))
 
             def fn(states, data, stop_at):
-                parts = [one(jax.tree.map(lambda x, a=a: x[a : a + VMAP_LANES], states), data, stop_at)
-                         for a in cuts]  # fmt: skip
+                parts = [
+                    one(jax.tree.map(lambda x, a=a: x[a : a + VMAP_LANES], states), data, stop_at)
+                    for a in cuts
+                ]
                 return jax.tree.map(lambda *xs: jnp.concatenate(xs), *parts)
         else:
             fn = one

@@ -115,26 +115,9 @@ class CnnConfig(Record):
         return out
 
 
-# The fields shared with the Playground's config keep its ranges (one source of truth).
-_SHARED = (
-    "noise",
-    "train_ratio",
-    "seed",
-    "l1",
-    "l2",
-    "learning_rate",
-    "momentum",
-    "beta1",
-    "beta2",
-    "rho",
-    "eps",
-    "weight_decay",
-    "batch_size",
-    "early_stopping_patience",
-)
 RANGES: dict[str, tuple[float, float]] = {
     "n_samples": (10, 5000),
-    **{f: core_config.RANGES[f] for f in _SHARED},
+    **{f: core_config.RANGES[f] for f in core_config.TRAINING_FIELDS},
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "dataset": tuple(IMAGE_SETS),

@@ -28,37 +28,11 @@ def load_data(config: CnnConfig) -> ImageData:
 def make_task(config: CnnConfig, data: ImageData | None = None) -> engine.Task:
     """Bind a config to its images (made from the config when not given)."""
     data = data if data is not None else load_data(config)
-    stack = config.stack()
-    n_train, n_test = len(data.x_train), len(data.x_test)
-    batch = {"batch": n_train, "stochastic": 1}.get(config.gd_variant, min(config.batch_size, n_train))
-    arch = engine.Arch(
-        specs=stack,
-        n_in=math.prod(data.shape),
-        loss="ce",
-        output_activation="softmax",
-        kind="multiclass",
-        optimizer=config.optimizer,
-        n_train=n_train,
-        n_test=n_test,
-        batch=batch,
-        steps=-(-n_train // batch),
-        in_shape=tuple(data.shape),
-    )
 
     def targets(y):
         return jnp.asarray(losses.encode_targets(y, "multiclass", "ce", "softmax", data.n_classes))
 
-    pool = jnp.asarray(engine.permutation_pool(n_train, config.seed))
-    return engine.Task(
-        config,
-        data,
-        arch,
-        jnp.asarray(data.x_train),
-        targets(data.y_train),
-        jnp.asarray(data.x_test),
-        targets(data.y_test),
-        pool,
-    )
+    return engine.stack_task(config, data, config.stack(), data.shape, "ce", "softmax", "multiclass", targets)
 
 
 def params_json(task: engine.Task, params) -> dict:

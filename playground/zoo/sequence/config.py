@@ -68,22 +68,6 @@ class SeqConfig(Record):
             raise ConfigError("heads", f"{self.heads} heads must split the width {self.width} evenly")
 
 
-_SHARED = (
-    "noise",
-    "train_ratio",
-    "seed",
-    "l1",
-    "l2",
-    "learning_rate",
-    "momentum",
-    "beta1",
-    "beta2",
-    "rho",
-    "eps",
-    "weight_decay",
-    "batch_size",
-    "early_stopping_patience",
-)
 RANGES: dict[str, tuple[float, float]] = {
     "n_samples": (10, 5000),
     "clip": (0, 100),
@@ -94,7 +78,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "blocks": (1, 4),
     "heads": (1, 4),
     "width": (8, 64),
-    **{f: core_config.RANGES[f] for f in _SHARED},
+    **{f: core_config.RANGES[f] for f in core_config.TRAINING_FIELDS},
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "task": tuple(SEQUENCE_TASKS),

@@ -8,8 +8,6 @@ a linear output and squared error.
 
 from __future__ import annotations
 
-import math
-
 import jax.numpy as jnp
 import numpy as np
 
@@ -75,22 +73,7 @@ def make_task(config: SeqConfig, data: SequenceData | None = None, text: str | N
     specs = stack(config, data)
     in_shape = tuple(data.x_train.shape[1:])
     layers.check_stack(specs, in_shape)
-    n_train, n_test = len(data.x_train), len(data.x_test)
-    batch = {"batch": n_train, "stochastic": 1}.get(config.gd_variant, min(config.batch_size, n_train))
     classification = t.kind == "classification"
-    arch = engine.Arch(
-        specs=specs,
-        n_in=math.prod(in_shape),
-        loss="ce" if classification else "mse",
-        output_activation="softmax" if classification else "linear",
-        kind="multiclass" if classification else "regression",
-        optimizer=config.optimizer,
-        n_train=n_train,
-        n_test=n_test,
-        batch=batch,
-        steps=-(-n_train // batch),
-        in_shape=in_shape,
-    )
 
     def targets(y):
         y = np.asarray(y)
@@ -98,14 +81,6 @@ def make_task(config: SeqConfig, data: SequenceData | None = None, text: str | N
             return jnp.asarray(np.eye(data.n_classes, dtype=np.float32)[y])
         return jnp.asarray(y[..., None].astype(np.float32))
 
-    pool = jnp.asarray(engine.permutation_pool(n_train, config.seed))
-    return engine.Task(
-        config,
-        data,
-        arch,
-        jnp.asarray(data.x_train),
-        targets(data.y_train),
-        jnp.asarray(data.x_test),
-        targets(data.y_test),
-        pool,
-    )
+    if classification:
+        return engine.stack_task(config, data, specs, in_shape, "ce", "softmax", "multiclass", targets)
+    return engine.stack_task(config, data, specs, in_shape, "mse", "linear", "regression", targets)
