@@ -24,6 +24,11 @@ and watch every number move: the loss, every weight, every neuron's output over 
 - **CNN**: assemble conv, pooling and dense layers and train them live on real handwritten
   digits (MNIST), 8×8 digits or drawn shapes; watch every feature map and filter, see one
   convolution computed with the real numbers, draw a digit and get its prediction.
+- **Recurrent networks**: RNN, LSTM and GRU on sequences (remember, sum, reverse, sort,
+  balanced parentheses, a character model of your own text): the network unrolled over time,
+  its hidden state and gates, and the gradient vanishing (or not) as it reaches back in time.
+- **Transformer**: a tiny transformer learns to reverse and sort digits or write text; watch every
+  attention weight of every head, the positional encodings and the token embeddings as it learns.
 
 Every experiment lives in the URL: copy the link to share it.
 """
@@ -32,6 +37,8 @@ Every experiment lives in the URL: copy the link to share it.
     st.page_link(PAGES[2], label="Backprop, step by step", icon=":material/account_tree:")
     st.page_link(PAGES[3], label="Optimizer lab", icon=":material/speed:")
     st.page_link(PAGES[4], label="CNN on handwritten digits", icon=":material/grid_on:")
+    st.page_link(PAGES[5], label="Recurrent networks on sequences", icon=":material/replay:")
+    st.page_link(PAGES[6], label="A transformer's attention", icon=":material/center_focus_weak:")
 
 
 PAGES = [
@@ -40,6 +47,8 @@ PAGES = [
     st.Page("pages/2_Backprop.py", title="Backprop", icon=":material/account_tree:"),
     st.Page("pages/3_Optimizer_lab.py", title="Optimizer lab", icon=":material/speed:"),
     st.Page("pages/4_CNN.py", title="CNN", icon=":material/grid_on:"),
+    st.Page("pages/5_Recurrent.py", title="Recurrent", icon=":material/replay:"),
+    st.Page("pages/6_Transformer.py", title="Transformer", icon=":material/center_focus_weak:"),
 ]
 # The tab icon is the circle dataset's thumbnail, made here: an icon font or emoji would be
 # fetched from the internet or depend on the viewer's fonts.

@@ -13,10 +13,11 @@ from playground import cli
 from playground.core import config as C
 from playground.core import engine
 from playground.core.config import ConfigError
+from playground.zoo import session as zoo_session
 from playground.zoo.cnn import frames, views
-from playground.zoo.cnn import task as task_module
 from playground.zoo.cnn.config import PRESETS, CnnConfig
-from playground.zoo.cnn.task import Session, layer_table, make_task
+from playground.zoo.cnn.task import Session, make_task
+from playground.zoo.session import layer_table
 
 SMALL = CnnConfig(dataset="digits", n_samples=400, layers=PRESETS["one conv layer"], batch_size=32)
 
@@ -265,7 +266,7 @@ def test_an_epoch_in_parts_equals_the_whole_epoch(monkeypatch, big):
     whole = Session(cfg)
     assert whole.task.arch.big == big and whole.task.arch.padded  # 320 = 13 x 24 + 8: a masked last batch
     whole.step(2, chunk=1)
-    monkeypatch.setattr(task_module, "PART_FLOATS", 320 * 64 / 3)
+    monkeypatch.setattr(zoo_session, "PART_FLOATS", 320 * 64 / 3)
     parts = Session(cfg)
     n = parts.task.arch.steps  # 14 minibatches in 3 parts of 5, 5, 4
     assert parts.parts == 3

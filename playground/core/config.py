@@ -328,10 +328,11 @@ def from_json(text: str, cls=Config):
     return from_dict(d, cls=cls)
 
 
-def from_query(query: Mapping[str, Any], cls=Config) -> tuple[Record, list[str]]:
+def from_query(query: Mapping[str, Any], cls=Config, base: Record | None = None) -> tuple[Record, list[str]]:
     """Lenient: read URL query parameters; never raises.
 
-    Each unreadable or invalid value falls back to its default, and a warning
+    Each unreadable or invalid value falls back to its default (`base`'s value, default cls()'s),
+    and a warning
     names it. Unknown keys (including `*_hide` lesson keys) are ignored.
     `dataset=csv` falls back to the default dataset too: a link carries the
     config, never the user's own points, so the result can always be built
@@ -362,7 +363,7 @@ def from_query(query: Mapping[str, Any], cls=Config) -> tuple[Record, list[str]]
     # other); drop the field each error names until the rest is valid.
     while True:
         try:
-            return dataclasses.replace(cls(), **values), warnings
+            return dataclasses.replace(base or cls(), **values), warnings
         except ConfigError as e:
             warnings.append(f"{e}; using the default")
             related = RELATED if cls is Config else cls.related

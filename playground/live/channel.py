@@ -44,9 +44,10 @@ def compact_js(source: str) -> str:
 
 
 @functools.cache
-def code(path: pathlib.Path = HERE / "live.js") -> tuple[str, str]:
-    """(id, source) of a view's module (default: the Playground's, lab's and Backprop's live.js)."""
-    source = compact_js(path.read_text())
+def code(*paths: pathlib.Path) -> tuple[str, str]:
+    """(id, source) of a view's module: its files joined in order (a shared prelude first, such as
+    the zoo's player.js); no path: the Playground's, lab's and Backprop's live.js."""
+    source = compact_js("\n".join(p.read_text() for p in paths or (HERE / "live.js",)))
     return hashlib.sha1(source.encode()).hexdigest()[:12], source
 
 
@@ -69,7 +70,7 @@ def next_data(
     curve,
     running,
     pause_on: str,
-    module: pathlib.Path | None = None,
+    module: pathlib.Path | tuple[pathlib.Path, ...] | None = None,
 ) -> dict:
     """The data of one run of a page's live fragment: the protocol every live page shares.
 
@@ -113,7 +114,7 @@ def payload(
     asked: bool = False,
     curve: dict | None = None,
     pause_on: str | None = None,
-    module: pathlib.Path | None = None,
+    module: pathlib.Path | tuple[pathlib.Path, ...] | None = None,
 ) -> dict:
     """One call's data: {seq, playing, code_id, code?, scene_id, scene?, curve?, pause_on?, frames}.
 
@@ -124,9 +125,9 @@ def payload(
       curve: replaces the browser's whole loss history (after a pause, a reset or a reload);
         otherwise each frame adds its own points.
       pause_on: a CSS selector; a click there stops the playback at once.
-      module: the view's JS module file (default live.js).
+      module: the view's JS module file, or its files in order (default live.js).
     """
-    code_id, source = code(module) if module else code()
+    code_id, source = code(*(module if isinstance(module, tuple) else (module,) if module else ()))
     out = {"seq": seq, "playing": playing, "code_id": code_id, "scene_id": scene["id"], "frames": frames}
     if asked or sent.get("code") != code_id:
         out["code"] = source

@@ -12,8 +12,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from playground.core import engine, layers
-from playground.data.sequences import SEQUENCE_TASKS, SequenceData, make_sequences
+from playground.data.points import DataError
+from playground.data.sequences import SEQUENCE_TASKS, SequenceData, _check_text, make_sequences
 from playground.zoo.sequence.config import SeqConfig
+from playground.zoo.session import StackSession
 
 
 def load_data(config: SeqConfig, text: str | None = None) -> SequenceData:
@@ -84,3 +86,42 @@ def make_task(config: SeqConfig, data: SequenceData | None = None, text: str | N
     if classification:
         return engine.stack_task(config, data, specs, in_shape, "ce", "softmax", "multiclass", targets)
     return engine.stack_task(config, data, specs, in_shape, "mse", "linear", "regression", targets)
+
+
+class Session(StackSession):
+    """One user's sequence experiment (recurrent or transformer): config + sequences (+ the
+    user's text for the text task) + training state + history."""
+
+    data_fields = ("task", "n_samples", "length", "noise", "vocab", "train_ratio", "seed")
+    config_class = SeqConfig
+
+    def __init__(self, config: SeqConfig | None = None, text: str | None = None):
+        self.text = None if text is None else _check_text(text)[0]
+        super().__init__(config)
+
+    def make_task(self, config, data=None) -> engine.Task:
+        return make_task(config, data, self.text if config.task == "text" else None)
+
+    def set_text(self, text: str | None) -> str | None:
+        """The text task's text (None: the built-in one). Checked first: on a DataError nothing
+        changes. With the text task on, the data is remade and the weights reset (a note says so)."""
+        if text is not None:
+            _check_text(text)
+            if len(text) <= self.config.length:
+                raise DataError(
+                    f"text is {len(text)} characters; a window of {self.config.length} needs "
+                    f"at least {self.config.length + 1}"
+                )
+        if text == self.text:
+            return None
+        old = self.text
+        self.text = text
+        if self.config.task != "text":
+            return None
+        try:
+            self._load(self.config)
+        except Exception:
+            self.text = old
+            raise
+        self.notice = "Weights reset: the text changed."
+        return self.notice

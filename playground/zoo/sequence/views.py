@@ -93,6 +93,13 @@ def _steps_fn(arch: engine.Arch):
     return jax.jit(run)
 
 
+def encoded_target(data, y) -> np.ndarray:
+    """One example's target as the loss takes it: one-hot classes (…, C) or values (…, 1)."""
+    if data.n_classes:
+        return np.eye(data.n_classes, dtype=np.float32)[np.asarray(y)]
+    return np.asarray(y, np.float32)[..., None]
+
+
 def hidden_gradient_norms(task: engine.Task, params, x, y) -> np.ndarray:
     """‖∂L/∂h_t‖ for every step t of the first recurrent layer, on one input x and its target y
     (the loss of that example, as the engine computes it): how much each step's state matters."""
@@ -198,3 +205,80 @@ def sample(
             token = int(rng.choice(vocab, p=p / p.sum()))
         seq.append(token)
     return seq[len(prompt) :]
+
+
+def outputs(task: engine.Task, params, x) -> np.ndarray:
+    """The network's output on one input x (T,) or (T, f): class probabilities (T, C) or (C,),
+    or values (T,) or () for regression (the output activation applied)."""
+    out = np.asarray(_outputs_fn(task.arch)(params, jnp.asarray(x)[None])[0])
+    return out if task.arch.kind == "multiclass" else out[..., 0]
+
+
+@functools.lru_cache(maxsize=16)
+def _outputs_fn(arch: engine.Arch):
+    graphdef = engine.graph_of(arch)
+    act = ACTIVATIONS[arch.output_activation].fn if arch.output_activation != "softmax" else jax.nn.softmax
+    return jax.jit(lambda params, x: act(nnx.merge(graphdef, params)(x)[0]))
+
+
+def tables(task: engine.Task, params) -> dict[str, np.ndarray | None]:
+    """A transformer's tables now: "positional" (T, d) as added to the input (a sinusoidal one
+    computed), "embedding" (vocab, d) for token inputs; None where the network has none."""
+    model = nnx.merge(engine.graph_of(task.arch), params)
+    out = {"positional": None, "embedding": None}
+    for spec, layer in zip(model.specs, model.layers):
+        if spec.kind == "positional":
+            out["positional"] = np.asarray(layer.table_now())
+        elif spec.kind == "embedding":
+            out["embedding"] = np.asarray(layer.table[...])
+    return out
+
+
+def project_2d(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of a table projected on its first two principal axes: (points (n, 2), the share of
+    the variance on each axis (2,)). Axis signs are fixed (each axis's largest |loading| positive)
+    so that the picture does not flip between frames."""
+    a = np.asarray(table, np.float64)
+    a = a - a.mean(0)
+    _, s, vt = np.linalg.svd(a, full_matrices=False)
+    vt = vt[:2] * np.sign(vt[:2][np.arange(min(2, len(vt))), np.abs(vt[:2]).argmax(1)])[:, None]
+    pts = a @ vt.T
+    total = (s**2).sum()
+    share = (s[:2] ** 2) / total if total > 0 else np.zeros(len(s[:2]))
+    if pts.shape[1] < 2:  # one-dimensional tables
+        pts = np.pad(pts, ((0, 0), (0, 2 - pts.shape[1])))
+        share = np.pad(share, (0, 2 - len(share)))
+    return pts, share
+
+
+PATTERNS = {  # task -> the attention pattern that solves it (an encoder that reads each answer off one key)
+    "reverse": "anti-diagonal",
+    "sort": "sorted order",
+    "copy": "diagonal",
+}
+
+
+def expected_keys(task_name: str, x) -> list[list[int]] | None:
+    """For each query position, the key positions holding its answer when the task is solved by
+    looking it up: reverse reads position T-1-t, copy position t, sort every position holding the
+    t-th smallest digit (ties: all of them). None for the other tasks."""
+    x = [int(v) for v in np.asarray(x).reshape(-1)]
+    T = len(x)
+    if task_name == "reverse":
+        return [[T - 1 - t] for t in range(T)]
+    if task_name == "copy":
+        return [[t] for t in range(T)]
+    if task_name == "sort":
+        order = sorted(x)
+        return [[j for j in range(T) if x[j] == order[t]] for t in range(T)]
+    return None
+
+
+def pattern_match(weights: np.ndarray, expected: list[list[int]]) -> np.ndarray:
+    """The share of attention on the expected keys, averaged over queries: weights
+    (heads, T, T) rows query -> (heads,) in [0, 1]."""
+    w = np.asarray(weights, np.float64)
+    mask = np.zeros(w.shape[1:], bool)
+    for q, keys in enumerate(expected[: w.shape[1]]):
+        mask[q, [k for k in keys if k < w.shape[2]]] = True
+    return (w * mask).sum(-1).mean(-1)

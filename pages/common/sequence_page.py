@@ -1,0 +1,339 @@
+"""The recurrent and transformer pages: one page on sequences, two networks. Each page file calls
+`render` with its name; what differs (the network's widgets, the view, the cells' comparison) is
+chosen here by it."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from playground.core.config import ConfigError, from_dict
+from playground.data.points import DataError
+from playground.data.sequences import MAX_TEXT, SEQUENCE_TASKS
+from playground.live import channel, stream
+from playground.live import frames as live_frames
+from playground.live import ui as live_ui
+from playground.zoo.sequence import compare, frames, ui
+from playground.zoo.sequence.task import Session
+
+TITLES = {"recurrent": "Recurrent networks", "transformer": "Transformer"}
+PREFIX = {"recurrent": "rnn.", "transformer": "tfm."}  # every session_state key of a page starts with its own
+
+
+@st.cache_resource
+def live_component():
+    """The live view's loader (shared with the other pages), registered once per server."""
+    return st.components.v2.component(**channel.component_files())
+
+
+def render(page: str):
+    """Draw the page `page` ("recurrent" or "transformer")."""
+    if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
+        # A fresh server's first visit came straight here before app.py ever ran: rerun through app.py.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+    st.set_page_config(page_title=f"{TITLES[page]} · Neural Network Playground", layout="wide")
+    K = PREFIX[page]
+    FIELDS = ui.FIELDS[page]
+    recurrent = page == "recurrent"
+
+    def session() -> Session:
+        if K + "session" not in st.session_state:
+            config, warnings = ui.start(page, st.query_params.to_dict())
+            st.session_state[K + "session"] = Session(config)
+            st.session_state.update(
+                {
+                    K + "warnings": warnings,
+                    K + "playing": False,
+                    K + "choice": 0,
+                    K + "pace": stream.Pace(epochs=1, frames=8, budget_s=0.4),
+                    K + "temperature": 0.8,
+                }
+            )
+        return st.session_state[K + "session"]
+
+    s = session()
+    for field in FIELDS:  # every widget shows the config the session holds
+        st.session_state[K + field] = getattr(s.config, field)
+    st.markdown(live_ui.PAGE_CSS, unsafe_allow_html=True)
+    if st.session_state[K + "warnings"]:
+        st.warning("Some link settings were ignored: " + "; ".join(st.session_state[K + "warnings"]))
+
+    def apply(**changes):
+        """Apply widget values (or `changes`); a refused change leaves the last good network training."""
+        values = {f: st.session_state[K + f] for f in FIELDS} | changes
+        try:
+            s.apply(from_dict(values, base=s.config))
+            st.session_state.pop(K + "error", None)
+        except (ConfigError, DataError) as e:
+            st.session_state[K + "error"] = str(e)
+
+    def set_playing(flag):
+        st.session_state[K + "playing"] = flag and s.running
+        st.session_state[K + "first_batch"] = flag
+
+    def set_text():
+        text = st.session_state[K + "text"]
+        try:
+            s.set_text(text if text.strip() else None)
+            st.session_state.pop(K + "text_error", None)
+        except DataError as e:
+            st.session_state[K + "text_error"] = str(e)
+
+    # ---- sidebar: data, network size, optimizer ---------------------------------------------
+    task = SEQUENCE_TASKS[s.config.task]
+    with st.sidebar:
+        st.markdown("**Data**")
+        st.slider(
+            "Length T (steps)", 2, task.max_length, step=task.length_step, key=K + "length", on_change=apply
+        )
+        st.slider("Sequences", 10, 5000, step=10, key=K + "n_samples", on_change=apply)
+        if "noise" in task.params:
+            st.slider("Noise (%)", 0.0, 50.0, step=1.0, key=K + "noise", on_change=apply)
+        if "vocab" in task.params:
+            st.slider("Digits (vocabulary)", 2, 10, key=K + "vocab", on_change=apply)
+        st.slider("Training share", 0.1, 0.9, step=0.05, key=K + "train_ratio", on_change=apply)
+        st.number_input("Seed", 0, 2**31 - 1, key=K + "seed", on_change=apply)
+        if s.config.task == "text":
+            st.session_state.setdefault(K + "text", s.text or "")
+            st.text_area(
+                f"Your text (up to {MAX_TEXT:,} characters; empty: Python's own help text)",
+                key=K + "text",
+                max_chars=MAX_TEXT,
+                height=120,
+                on_change=set_text,
+            )
+            if st.session_state.get(K + "text_error"):
+                st.error(st.session_state[K + "text_error"] + ". The last text is kept.")
+            st.select_slider("Sample temperature", ui.TEMPERATURES, key=K + "temperature")
+        st.markdown("**Network**")
+        if recurrent:
+            st.slider("Hidden units", 1, 128, key=K + "hidden", on_change=apply)
+            st.slider("Recurrent layers", 1, 3, key=K + "rnn_layers", on_change=apply)
+            if s.config.net == "rnn":
+                st.selectbox("Activation (rnn cell)", ("tanh", "relu"), key=K + "activation", on_change=apply)
+        else:
+            st.slider("Blocks", 1, 4, key=K + "blocks", on_change=apply)
+            st.select_slider("Heads", (1, 2, 4), key=K + "heads", on_change=apply)
+            st.select_slider("Model width d", (8, 16, 24, 32, 48, 64), key=K + "width", on_change=apply)
+            st.radio(
+                "Positions", ("learned", "sinusoidal"), key=K + "positions", on_change=apply, horizontal=True
+            )
+            st.radio(
+                "Attention",
+                ("false", "true"),
+                key=K + "causal",
+                on_change=apply,
+                format_func=lambda v: "causal (decoder)" if v == "true" else "bidirectional (encoder)",
+                help="Causal: each position sees only itself and the past (needed to generate text).",
+            )
+        st.select_slider(
+            "Gradient clipping (global norm, 0 = off)",
+            ui.CHOICES["clip"],
+            key=K + "clip",
+            on_change=apply,
+            help="Exploding gradients are part of the lesson: try a relu RNN without clipping."
+            if recurrent
+            else "Rescales the gradient when its norm is above this.",
+        )
+        with st.expander("Optimizer and regularization", icon=":material/tune:"):
+            st.selectbox("Optimizer", ui.OPTIMIZERS, key=K + "optimizer", on_change=apply)
+            st.selectbox(
+                "Descent", ("minibatch", "batch", "stochastic"), key=K + "gd_variant", on_change=apply
+            )
+            st.number_input("Batch size", 1, 1000, key=K + "batch_size", on_change=apply)
+            st.select_slider("L2", ui.CHOICES["l2"], key=K + "l2", on_change=apply)
+            st.selectbox("Initialization", ui.INITS, key=K + "init", on_change=apply)
+            st.number_input(
+                "Early stopping patience (0 = off)",
+                0,
+                10000,
+                key=K + "early_stopping_patience",
+                on_change=apply,
+            )
+
+    # ---- run controls, (cell,) task, learning rate -------------------------------------------
+    playing = st.session_state[K + "playing"]
+    widths = [1.1, 1.0, 1.05, 1.0, 2.2, 1.4, 2.0] if recurrent else [1.1, 1.0, 1.05, 2.6, 1.4, 2.4]
+    top = st.container(key=K[:-1] + "-top").columns(widths, vertical_alignment="bottom")
+    top[0].button(
+        "Pause" if playing else "Play",
+        key=K + "play",
+        type="primary",
+        width="stretch",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        on_click=set_playing,
+        args=(not playing,),
+        disabled=not s.running and not playing,
+    )
+    top[1].button(
+        "Step",
+        key=K + "step",
+        width="stretch",
+        icon=":material/skip_next:",
+        disabled=playing or not s.running,
+        on_click=lambda: st.session_state.update({K + "stepping": True}),
+    )
+    top[2].button(
+        "Reset",
+        key=K + "reset",
+        width="stretch",
+        icon=":material/restart_alt:",
+        on_click=lambda: (s.reset(), set_playing(False)),
+    )
+    if recurrent:
+        top[3].selectbox("Cell", ui.CELLS, key=K + "net", on_change=apply)
+    top[-3].selectbox(
+        "Task",
+        list(SEQUENCE_TASKS),
+        key=K + "task",
+        format_func=ui.task_label,
+        on_change=lambda: apply(**ui.task_changes(st.session_state[K + "task"], s.config)),
+    )
+    top[-2].select_slider(
+        "Learning rate", ui.CHOICES["learning_rate"], key=K + "learning_rate", on_change=apply
+    )
+    c = s.config
+    net = (
+        c.net.upper()
+        if recurrent
+        else f"{c.blocks} block{'s' * (c.blocks > 1)} × {c.heads} head{'s' * (c.heads > 1)}"
+    )
+    top[-1].markdown(
+        f"**{net} · {sum(r['parameters'] for r in s.table()):,} parameters**  \n"
+        f"{len(s.task.data.x_train):,} training / {len(s.task.data.x_test):,} test sequences "
+        f"of {s.config.length} steps"
+    )
+
+    if st.session_state.get(K + "error"):
+        st.error(st.session_state[K + "error"])
+    if s.notice:
+        st.toast(s.notice, icon=":material/info:")
+        s.notice = None
+    if st.session_state.pop(K + "stepping", False):
+        with st.spinner("Training one epoch (the first one compiles the training step)…"):
+            s.step(1, chunk=1)
+
+    def on_view(event):
+        ui.on_view(s, st.session_state, K, event, (st.session_state.get(K + "live") or {}).get(event))
+
+    @st.fragment
+    def live():
+        scene = frames.scene(s.task, s.table(), s.config)
+        pace = st.session_state[K + "pace"]
+        since = [s.epoch]
+
+        def snap(last):
+            f = frames.frame(
+                s.task,
+                s.params,
+                s.history,
+                since[0],
+                st.session_state[K + "choice"],
+                last=last,
+                temperature=st.session_state[K + "temperature"],
+                progress=(s.part, s.parts),
+            )
+            since[0] = f["epoch"]
+            return f
+
+        def batch(n):
+            return stream.play(lambda k: s.step_parts(k)[0], snap, pace, n, max_s=0.5)
+
+        data = channel.next_data(
+            st.session_state,
+            K,
+            scene,
+            batch=batch,
+            still=lambda: snap(True),
+            curve=lambda: live_frames.curve(s.history),
+            running=lambda: s.running,
+            pause_on=f".st-key-{K[:-1]}-top button",
+            module=frames.MODULES[page],
+        )
+        if playing and not data["playing"]:
+            st.rerun(scope="app")  # training stopped: redraw the controls
+        handlers = {f"on_{e}_change": (lambda e=e: on_view(e)) for e in ui.VIEW_EVENTS}
+        live_component()(
+            data=data, key=K + "live", on_pull_change=lambda: None, on_need_change=lambda: None, **handlers
+        )
+        if s.stop_reason:
+            st.warning(s.stop_reason)
+
+    live()
+
+    if recurrent:
+        compare_cells(s, K)
+    downloads(s, K, page)
+    st.query_params.from_dict(s.config.to_query())
+
+
+def compare_cells(s: Session, K: str):
+    with st.expander("Compare the cells: rnn, lstm and gru on this task", icon=":material/compare_arrows:"):
+        st.caption(
+            "Trains a fresh network of each cell on the same data with the same settings, then measures "
+            "how much the loss depends on the hidden state at each step (‖∂L/∂h_t‖, averaged over 16 test "
+            "sequences). On a memory task (first, cumsum) with a long window (try T = 64) the plain RNN's "
+            "gradient vanishes toward the early steps and it fails; the LSTM's and GRU's reach back."
+        )
+        c = st.columns([2, 1])
+        epochs = c[0].slider("Epochs for each cell", 10, 500, 100, step=10, key=K + "cmp_epochs")
+        if c[1].button("Train all three", key=K + "cmp_go", icon=":material/play_arrow:", width="stretch"):
+            bar = st.progress(0.0, text="training rnn…")
+            done = []
+
+            def progress(cell):
+                done.append(cell)
+                nxt = compare.CELLS[len(done)] if len(done) < len(compare.CELLS) else None
+                bar.progress(len(done) / len(compare.CELLS), text=f"training {nxt}…" if nxt else "done")
+
+            try:
+                st.session_state[K + "compare"] = (
+                    s.config,
+                    compare.compare(s.config, epochs, s.text, progress),
+                )
+            except (ConfigError, DataError, ValueError) as e:
+                st.error(str(e))
+        if K + "compare" in st.session_state:
+            cfg, results = st.session_state[K + "compare"]
+            regression = not SEQUENCE_TASKS[cfg.task].kind == "classification"
+            score = "test MSE / variance" if regression else "test accuracy"
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "cell": r["cell"],
+                            "epochs": r["epochs"],
+                            "seconds": round(r["seconds"], 1),
+                            "test loss": r["test_loss"],
+                            score: r["score"],
+                            "‖∂L/∂h‖ first / last step": r["grad"][0] / max(r["grad"][-1], 1e-30),
+                        }
+                        for r in results
+                    ]
+                ),
+                hide_index=True,
+            )
+            st.plotly_chart(compare.figure(results, cfg), key=K + "cmp_chart")
+
+
+def downloads(s: Session, K: str, page: str):
+    with st.expander("Downloads", icon=":material/download:"):
+        d = st.columns(3)
+        d[0].download_button(
+            "Config JSON", s.config.to_json(), f"{page}-config.json", "application/json", key=K + "dl1"
+        )
+        d[1].download_button(
+            "Weights JSON",
+            json.dumps(s.params_json()),
+            f"{page}-weights.json",
+            "application/json",
+            key=K + "dl2",
+        )
+        text = " --text YOUR_TEXT.txt" if s.config.task == "text" and s.text else ""
+        d[2].caption(
+            "Train it headless: "
+            f"`python -m playground train --net {s.config.net} --config {page}-config.json{text}`"
+        )
