@@ -24,7 +24,7 @@ and watch every number move: the loss, every weight, every neuron's output over 
 - **CNN**: assemble conv, pooling and dense layers and train them live on real handwritten
   digits (MNIST), 8×8 digits or drawn shapes; watch every feature map and filter, see one
   convolution computed with the real numbers, draw a digit and get its prediction.
-- **Recurrent networks**: RNN, LSTM and GRU on sequences (remember, sum, reverse, sort,
+- **Recurrent**: RNN, LSTM and GRU on sequences (remember, sum, reverse, sort,
   balanced parentheses, a character model of your own text): the network unrolled over time,
   its hidden state and gates, and the gradient vanishing (or not) as it reaches back in time.
 - **Transformer**: a tiny transformer learns to reverse and sort digits or write text; watch every

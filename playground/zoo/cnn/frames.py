@@ -21,10 +21,11 @@ GALLERY = 32  # test images offered to pick from
 MAX_MAP_BYTES = 40_000  # per frame: a layer wider than this (after the first) sends its first channels only
 
 
-def signed_bytes(a: np.ndarray) -> tuple[np.ndarray, float]:
-    """Values -> bytes on the diverging code, and the scale (largest magnitude)."""
+def signed_bytes(a: np.ndarray, floor: float = 0.0) -> tuple[np.ndarray, float]:
+    """Values -> bytes on the diverging code, and the scale (largest magnitude, at least `floor`:
+    values bounded by 1, such as tanh states, keep their colours from frame to frame)."""
     a = np.nan_to_num(np.asarray(a, np.float32), nan=0.0, posinf=0.0, neginf=0.0)
-    scale = float(np.abs(a).max(initial=0.0)) or 1.0
+    scale = max(float(np.abs(a).max(initial=0.0)), floor) or 1.0
     return np.clip(np.round(128 + 127 * a / scale), 0, 255).astype(np.uint8), scale
 
 

@@ -12,7 +12,7 @@ import jax
 import numpy as np
 
 from playground.core import engine
-from playground.zoo.sequence import views
+from playground.zoo.sequence import frames
 from playground.zoo.sequence.config import SeqConfig
 from playground.zoo.sequence.task import make_task
 
@@ -48,24 +48,16 @@ def _train(config: SeqConfig, epochs: int, until=None) -> dict:
     }
 
 
-def views_ms(task, params, view) -> float:
-    """Median ms of a page's views of one test input (after a compiling first call)."""
-    x, y = np.asarray(task.x_test[0]), np.asarray(task.y_test[0])
-    view(task, params, x, y)
+def views_ms(task, params, history) -> float:
+    """Median ms of a live frame of one test input, every view of the page in it (after a
+    compiling first call): what each tick of the live view costs the server."""
+    frames.frame(task, params, history, 0, 0, last=True)
     times = []
     for _ in range(20):
         t = time.perf_counter()
-        view(task, params, x, y)
+        frames.frame(task, params, history, 0, 0, last=True)
         times.append(time.perf_counter() - t)
     return 1000 * statistics.median(times)
-
-
-def _recurrent_views(task, params, x, y):
-    return views.recurrent_steps(task, params, x), views.hidden_gradient_norms(task, params, x, y)
-
-
-def _attention_views(task, params, x, y):
-    return views.attention_maps(task, params, x)
 
 
 def memory(quick: bool) -> dict:
@@ -79,7 +71,7 @@ def memory(quick: bool) -> dict:
             "compile_s": r["compile_s"],
             "s": r["s"],
             "test_mse_share": r["history"]["test_loss"][-1] / var,
-            "views_ms": views_ms(r["task"], r["state"].params, _recurrent_views),
+            "views_ms": views_ms(r["task"], r["state"].params, r["history"]),
         }
     return {
         "epochs_per_s": out["lstm"]["epochs_per_s"],
@@ -99,5 +91,5 @@ def transformer(quick: bool) -> dict:
         "s_to_95": r["s"] if r["history"]["test_accuracy"][-1] >= 0.95 else None,
         "epochs": len(r["history"]["epoch"]),
         "test_accuracy": r["history"]["test_accuracy"][-1],
-        "views_ms": views_ms(r["task"], r["state"].params, _attention_views),
+        "views_ms": views_ms(r["task"], r["state"].params, r["history"]),
     }

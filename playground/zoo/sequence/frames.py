@@ -184,7 +184,7 @@ def recurrent_parts(task, params, x, y) -> dict:
     rec = views.recurrent_steps(task, params, x)
     hidden = rec.pop("hidden")
     T, H = hidden.shape
-    q, scale = signed_bytes(hidden)
+    q, scale = signed_bytes(hidden, floor=1.0)  # tanh, lstm and gru states lie in [-1, 1]
     out = {"hidden": {"T": T, "H": H, "scale": _num(scale), "data": b64(q)}, "cell": None}
     if "cell" in rec:
         cq, cscale = signed_bytes(rec.pop("cell"))
