@@ -154,7 +154,7 @@ def test_scene_gallery_and_sampling_rules():
     t = Session(SeqConfig(net="transformer", task="text", length=16, causal="true", n_samples=40))
     sc = frames.scene(t.task, t.table(), t.config)
     assert sc["sample"] and sc["causal"] and sc["pattern"] is None and sc["view_length"] == 16
-    assert frames.token_text(("\n", " ", "a") + tuple("bcdefghijk"), [0, 1, 2]) == "↵␣a"
+    assert frames.token_text(("\n", " ", "a") + tuple("bcdefghijk"), [0, 1, 2]) == "↵ a"
 
 
 def test_session_text_is_checked_and_kept_on_error():

@@ -26,7 +26,7 @@ MODULES = {"recurrent": (PLAYER, HERE / "recurrent.js"), "transformer": (PLAYER,
 GALLERY = 12  # test sequences offered to pick from
 VIEW_LENGTH = 64  # positions the attention maps cover (the first ones)
 SAMPLE_CHARS = 160  # characters a live sample generates
-SHOWN = {"\n": "↵", " ": "␣", "\t": "⇥"}
+SHOWN = {"\n": "↵", "\t": "⇥"}  # in labels; spaces stay spaces (the views mark them in token strips)
 
 
 def token_text(tokens: tuple[str, ...], ids) -> str:
