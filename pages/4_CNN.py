@@ -104,7 +104,8 @@ with st.sidebar:
         st.selectbox("Optimizer", ui.OPTIMIZERS, key=K + "optimizer", on_change=apply)
         st.selectbox("Descent", ("minibatch", "batch", "stochastic"), key=K + "gd_variant", on_change=apply)
         st.number_input("Batch size", 1, 1000, key=K + "batch_size", on_change=apply)
-        st.select_slider("L2", ui.CHOICES["l2"], key=K + "l2", on_change=apply)
+        l2_stops = live_ui.with_value(ui.CHOICES["l2"], s.config.l2)
+        st.select_slider("L2", l2_stops, key=K + "l2", on_change=apply)
         st.selectbox("Initialization", ui.INITS, key=K + "init", on_change=apply)
         st.number_input(
             "Early stopping patience (0 = off)", 0, 10000, key=K + "early_stopping_patience", on_change=apply
@@ -138,7 +139,12 @@ top[2].button(
     icon=":material/restart_alt:",
     on_click=lambda: (s.reset(), set_playing(False)),
 )
-top[3].select_slider("Learning rate", ui.CHOICES["learning_rate"], key=K + "learning_rate", on_change=apply)
+top[3].select_slider(
+    "Learning rate",
+    live_ui.with_value(ui.CHOICES["learning_rate"], s.config.learning_rate),
+    key=K + "learning_rate",
+    on_change=apply,
+)
 st.session_state[K + "preset"] = ui.preset_of(s.config.layers)
 top[4].selectbox("Network", [*PRESETS, ui.CUSTOM], key=K + "preset", on_change=choose_preset)
 rows = s.table()

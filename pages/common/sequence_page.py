@@ -116,8 +116,15 @@ def render(page: str):
                 st.selectbox("Activation (rnn cell)", ("tanh", "relu"), key=K + "activation", on_change=apply)
         else:
             st.slider("Blocks", 1, 4, key=K + "blocks", on_change=apply)
-            st.select_slider("Heads", (1, 2, 4), key=K + "heads", on_change=apply)
-            st.select_slider("Model width d", (8, 16, 24, 32, 48, 64), key=K + "width", on_change=apply)
+            st.select_slider(
+                "Heads", live_ui.with_value((1, 2, 4), s.config.heads), key=K + "heads", on_change=apply
+            )
+            st.select_slider(
+                "Model width d",
+                live_ui.with_value((8, 16, 24, 32, 48, 64), s.config.width),
+                key=K + "width",
+                on_change=apply,
+            )
             st.radio(
                 "Positions", ("learned", "sinusoidal"), key=K + "positions", on_change=apply, horizontal=True
             )
@@ -131,7 +138,7 @@ def render(page: str):
             )
         st.select_slider(
             "Gradient clipping (global norm, 0 = off)",
-            ui.CHOICES["clip"],
+            live_ui.with_value(ui.CHOICES["clip"], s.config.clip),
             key=K + "clip",
             on_change=apply,
             help="Exploding gradients are part of the lesson: try a relu RNN without clipping."
@@ -144,7 +151,9 @@ def render(page: str):
                 "Descent", ("minibatch", "batch", "stochastic"), key=K + "gd_variant", on_change=apply
             )
             st.number_input("Batch size", 1, 1000, key=K + "batch_size", on_change=apply)
-            st.select_slider("L2", ui.CHOICES["l2"], key=K + "l2", on_change=apply)
+            st.select_slider(
+                "L2", live_ui.with_value(ui.CHOICES["l2"], s.config.l2), key=K + "l2", on_change=apply
+            )
             st.selectbox("Initialization", ui.INITS, key=K + "init", on_change=apply)
             st.number_input(
                 "Early stopping patience (0 = off)",
@@ -193,7 +202,10 @@ def render(page: str):
         on_change=lambda: apply(**ui.task_changes(st.session_state[K + "task"], s.config)),
     )
     top[-2].select_slider(
-        "Learning rate", ui.CHOICES["learning_rate"], key=K + "learning_rate", on_change=apply
+        "Learning rate",
+        live_ui.with_value(ui.CHOICES["learning_rate"], s.config.learning_rate),
+        key=K + "learning_rate",
+        on_change=apply,
     )
     c = s.config
     net = (

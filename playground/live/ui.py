@@ -116,7 +116,13 @@ def widget_to_config(values: dict) -> dict:
 def options(field: str, c: Config) -> list:
     """Choices for a slider, always including the config's current value."""
     base = {"learning_rate": LEARNING_RATES, "reg_rate": REG_RATES}[field]
-    return sorted({*base, getattr(c, field)})
+    return with_value(base, getattr(c, field))
+
+
+def with_value(choices, value) -> list:
+    """A select slider's choices with `value` among them (a link may hold any valid number; a
+    slider that lacks it would show another value than the one in use)."""
+    return sorted({*choices, value})
 
 
 def data_kind(session, dataset: str | None) -> str:

@@ -157,10 +157,23 @@ MAX_SAMPLE = 500  # characters one sample may generate
 
 
 @functools.lru_cache(maxsize=16)
-def _next_fn(arch: engine.Arch):
-    """jit(params, window (1, T) ids) -> the last step's output logits (classes,)."""
+def _sample_fn(arch: engine.Arch, n: int):
+    """jit(params, window (T,) ids, temperature, key) -> n tokens, one compiled loop: each step
+    reads the window's last-step logits, picks a token, and slides the window by one."""
     graphdef = engine.graph_of(arch)
-    return jax.jit(lambda params, w: nnx.merge(graphdef, params)(w)[0][0, -1])
+
+    def run(params, window, temperature, key):
+        model = nnx.merge(graphdef, params)
+
+        def step(w, k):
+            logits = model(w[None])[0][0, -1]
+            hot = jax.random.categorical(k, logits / jnp.maximum(temperature, 1e-6))
+            token = jnp.where(temperature == 0, jnp.argmax(logits), hot).astype(w.dtype)
+            return jnp.concatenate([w[1:], token[None]]), token
+
+        return jax.lax.scan(step, window, jax.random.split(key, n))[1]
+
+    return jax.jit(run)
 
 
 def sample(
@@ -169,7 +182,7 @@ def sample(
     """Generate n tokens after `prompt` from a network whose outputs are next-token predictions at
     every step (the `text` task): each step reads the last T tokens (the prompt's first token
     repeated in front while shorter), then samples softmax(logits / temperature); temperature 0
-    takes the most likely token.
+    takes the most likely token. The whole loop is one compiled call (160 characters in a few ms).
 
     Raises:
       ValueError: naming what is wrong (not a per-step token network, an encoder that sees the
@@ -190,21 +203,15 @@ def sample(
         raise ValueError(f"n: from 0 to {MAX_SAMPLE} tokens, got {n}")
     if not 0 <= temperature <= 10:
         raise ValueError(f"temperature: from 0 to 10, got {temperature}")
+    if n == 0:
+        return []
     T = arch.in_shape[0]
-    rng = np.random.default_rng(seed)
-    seq = list(prompt)
-    fn = _next_fn(arch)
-    for _ in range(n):
-        window = seq[-T:]
-        window = [window[0]] * (T - len(window)) + window
-        logits = np.asarray(fn(params, jnp.asarray([window], jnp.int32)), np.float64)
-        if temperature == 0:
-            token = int(np.argmax(logits))
-        else:
-            p = np.exp((logits - logits.max()) / temperature)
-            token = int(rng.choice(vocab, p=p / p.sum()))
-        seq.append(token)
-    return seq[len(prompt) :]
+    window = list(prompt[-T:])
+    window = [window[0]] * (T - len(window)) + window
+    out = _sample_fn(arch, n)(
+        params, jnp.asarray(window, jnp.int32), jnp.float32(temperature), jax.random.key(seed)
+    )
+    return [int(t) for t in np.asarray(out)]
 
 
 def outputs(task: engine.Task, params, x) -> np.ndarray:
