@@ -73,6 +73,12 @@ def test_bad_link_values_fall_back_with_a_warning_naming_them():
     assert sess(at).config.layers == CnnConfig().layers
 
 
+def test_a_link_learning_rate_off_the_stops_shows_on_its_slider():
+    at = page(dataset="digits", n_samples="300", learning_rate="0.005", l2="0.002")
+    assert at.select_slider(key="cnn.learning_rate").value == 0.005 and sess(at).config.learning_rate == 0.005
+    assert at.select_slider(key="cnn.l2").value == 0.002 and not at.exception
+
+
 def test_switching_dataset_retrains_on_the_new_images():
     at = page(dataset="digits", n_samples="300")
     at.selectbox(key="cnn.dataset").set_value("shapes").run()

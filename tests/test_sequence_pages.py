@@ -124,6 +124,11 @@ def test_bad_links_fall_back_with_warnings_naming_them():
     warning = " ".join(w.value for w in at.warning)
     assert "net: this page trains a transformer" in warning and "heads" in warning
     assert sess(at, "transformer").config.net == "transformer" and not at.exception
+    # Any valid number a link holds shows on its slider, even off the slider's usual stops.
+    at = page("transformer", width="48", heads="3", learning_rate="0.005", clip="2.5")
+    assert not at.warning and not at.exception
+    for key, want in (("heads", 3), ("width", 48), ("learning_rate", 0.005), ("clip", 2.5)):
+        assert at.select_slider(key="tfm." + key).value == want, key
 
 
 def test_view_clicks_are_checked():
