@@ -310,24 +310,8 @@ def compare_cells(s: Session, K: str):
                 st.error(str(e))
         if K + "compare" in st.session_state:
             cfg, results = st.session_state[K + "compare"]
-            regression = not SEQUENCE_TASKS[cfg.task].kind == "classification"
-            score = "test MSE / variance" if regression else "test accuracy"
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "cell": r["cell"],
-                            "epochs": r["epochs"],
-                            "seconds": round(r["seconds"], 1),
-                            "test loss": r["test_loss"],
-                            score: r["score"],
-                            "‖∂L/∂h‖ first / last step": r["grad"][0] / max(r["grad"][-1], 1e-30),
-                        }
-                        for r in results
-                    ]
-                ),
-                hide_index=True,
-            )
+            regression = SEQUENCE_TASKS[cfg.task].kind != "classification"
+            st.dataframe(pd.DataFrame(compare.rows(results, regression)), hide_index=True)
             st.plotly_chart(compare.figure(results, cfg), key=K + "cmp_chart")
 
 

@@ -63,6 +63,27 @@ def compare(config: SeqConfig, epochs: int, text: str | None = None, on_cell=Non
     return out
 
 
+COLORS = {"rnn": "#e8710a", "lstm": "#1967d2", "gru": "#188038"}
+
+
+def rows(results: list[dict], regression: bool) -> list[dict]:
+    """The comparison as table rows: per cell its epochs, time, test loss and score, and the
+    gradient at the first step (what a memory task needs to reach) and its smallest."""
+    score = "test MSE / variance" if regression else "test accuracy"
+    return [
+        {
+            "cell": r["cell"],
+            "epochs": r["epochs"],
+            "seconds": round(r["seconds"], 1),
+            "test loss": r["test_loss"],
+            score: r["score"],
+            "‖∂L/∂h‖ at step 0": float(r["grad"][0]),
+            "smallest ‖∂L/∂h_t‖": float(np.min(r["grad"])),
+        }
+        for r in results
+    ]
+
+
 def figure(results: list[dict], config: SeqConfig):
     """‖∂L/∂h_t‖ over the steps for each cell, on a log axis (a vanishing gradient is a line
     falling toward the early steps)."""
@@ -78,6 +99,7 @@ def figure(results: list[dict], config: SeqConfig):
                 mode="lines+markers",
                 name=r["cell"],
                 marker={"size": 4},
+                line={"color": COLORS.get(r["cell"])},
             )
         )
     fig.update_layout(
