@@ -263,7 +263,7 @@ def live():
         curve=lambda: live_frames.curve(s.history),
         running=lambda: s.running,
         pause_on=".st-key-cnn-play button",
-        module=frames.HERE / "cnn.js",
+        module=frames.MODULE,
     )
     if playing and not data["playing"]:
         st.rerun(scope="app")  # training stopped: redraw the controls

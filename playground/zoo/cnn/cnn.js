@@ -1,14 +1,12 @@
-// The CNN view: a convolutional network trained live, drawn like CNN Explainer. Mounted once,
-// fed batches of frames that it plays back at an even pace (the protocol of playground/live/live.js).
-// Every number comes from the server (playground/zoo/cnn/frames.py); this file lays out, looks
-// colours up and draws.
+// The CNN view: a convolutional network trained live, drawn like CNN Explainer. Sent after
+// playground/zoo/player.js (Player, the shared playback, and the drawing helpers); every number
+// comes from the server (playground/zoo/cnn/frames.py); this file lays out, looks colours up and draws.
 //   data: {seq, playing, code_id, scene_id, scene?, curve?, pause_on?, hold_ms?, frames: [frame, ...]}
 // Triggers back: pull (seq), need (scene_id), pick {index} (a test index when the gallery has
 // `indices`), draw {pixels}, clear (true), explain {layer, channel, y, x} (conv and pooling
 // outputs), cell {true, pred}, filters {layer} (a conv layer's box clicked).
 // Comment lines are stripped and indentation removed before sending (channel.compact_js).
 
-const FPS_MAX = 60, FRAME_MS_MIN = 1000 / FPS_MAX, FRAME_MS_MAX = 250;
 const STICKY = ["confusion", "accuracy", "mistakes", "detail", "cell", "filters"];
 const EXPLAINED = ["conv", "maxpool", "avgpool"];  // the layers whose outputs `explain` computes
 // One rule a line, by region; .nnp-cnn scopes what could clash with live.css (same class names).
@@ -82,91 +80,9 @@ const CSS = `
 .nnp-cnn .nnp-tip { position: absolute; z-index: 10; pointer-events: none; font-size: 12px; padding: 4px 7px; border-radius: 4px; white-space: pre;
 background: var(--st-background-color, #fff); color: var(--st-text-color, #31333f); border: 1px solid var(--st-border-color, #999); box-shadow: 0 1px 4px rgba(0, 0, 0, 0.2); }`;
 
-// ---- helpers ----------------------------------------------------------------------
-function unb64(s) {
-  const bin = atob(s || ""), out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function cssVar(el, name, fallback) {
-  const v = getComputedStyle(el).getPropertyValue(name).trim();
-  return v && v !== "unset" ? v : fallback;
-}
-
-// "#rgb", "#rrggbb" or "rgb(r, g, b)" as [r, g, b].
-function parseColor(s) {
-  s = (s || "").trim();
-  if (/^#[0-9a-f]{3}$/i.test(s)) return [1, 2, 3].map((i) => parseInt(s[i] + s[i], 16));
-  if (/^#[0-9a-f]{6}/i.test(s)) return [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16));
-  const m = s.match(/[\d.]+/g);
-  return m && m.length >= 3 ? m.slice(0, 3).map(Number) : null;
-}
-
-const mix = (a, b, t) => a.map((v, i) => Math.round(v + (b[i] - v) * t));
-const rgb = (c) => `rgb(${c[0]},${c[1]},${c[2]})`;
-const luma = (c) => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
-const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
-const px = (v) => v + "px";
-const pct = (v) => (100 * v).toFixed(1) + "%";
-// Server strings (class names, labels) that go into innerHTML.
-const esc = (t) => String(t).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-// A byte of a map or filter back to its number: 128 is 0, 255 is +scale (0 reads just below -scale).
-const decode = (b, scale) => (b - 128) / 127 * scale;
-
-// Three significant digits, short: 0.1, -0.0123, 12.3, 1.23e-4.
-function sig(v) {
-  if (v === null || v === undefined || !isFinite(v)) return "–";
-  const a = Math.abs(v);
-  return a && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
-}
-
-// An element with a class, a text and attributes (data-testid, title, ...).
-function h(tag, cls, text, attrs) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = text;
-  for (const k in attrs || {}) e.setAttribute(k, attrs[k]);
-  return e;
-}
-
-// A canvas painted at its intrinsic size from palette indices, one byte a pixel; CSS scales it
-// up with image-rendering: pixelated, so a map costs one putImageData a frame.
-function indexImage(canvas, idx, offset, w, h, palette) {
-  if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
-  const ctx = canvas.getContext("2d"), img = ctx.createImageData(w, h), out = img.data;
-  for (let i = 0; i < w * h; i++) {
-    const c = palette[idx[offset + i]] || palette[0];
-    out[4 * i] = c[0]; out[4 * i + 1] = c[1]; out[4 * i + 2] = c[2]; out[4 * i + 3] = 255;
-  }
-  ctx.putImageData(img, 0, 0);
-  return canvas;
-}
-
-function sized(canvas, w, h) {
-  canvas.style.width = px(w); canvas.style.height = px(h);
-  return canvas;
-}
-
-function setupCanvas(canvas, w, h) {
-  const dpr = window.devicePixelRatio || 1;
-  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-    canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
-    sized(canvas, w, h);
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
-  return ctx;
-}
-
-class CnnView {
-  constructor(root) {
-    if (!document.getElementById("nnp-cnn-style")) {
-      const st = h("style"); st.id = "nnp-cnn-style"; st.textContent = CSS; document.head.appendChild(st);
-    }
-    this.root = root;
-    this.el = h("div", "nnp-cnn");
+class CnnView extends Player {
+  build() {
+    this.STICKY = STICKY;
     this.el.innerHTML = `
       <div class="nnp-status"><span class="nnp-epoch" data-testid="nnp-epoch">Epoch 0</span>
       <span class="nnp-metrics"></span><span class="nnp-rate"></span></div>
@@ -191,138 +107,21 @@ class CnnView {
       <div class="nnp-right"><div class="nnp-sub">class probabilities <i>· <u>true</u> label</i></div><div class="nnp-probs"></div>
       <canvas class="nnp-curve"></canvas></div></div>
       <div class="nnp-tip" hidden></div>`;
-    root.appendChild(this.el);
-    this.q = (sel) => this.el.querySelector(sel);
     this.tip = this.q(".nnp-tip");
-    Object.assign(this, { scene: null, sceneId: null, tab: "maps", want: {}, sticky: {}, drawnKeys: {}, mapData: {},
-      queue: [], current: null, lastFrame: null, curve: {}, lastSeq: null, playing: false, framesShown: 0,
-      pending: false, pulledAt: 0, batchSize: 1, arrivals: [], nextDue: 0 });
-    this.loop = this.loop.bind(this);
-    this.resize = () => { this.sz = null; this.redraw(); };
-    new ResizeObserver(this.resize).observe(this.el);
-    window.addEventListener("resize", this.resize);
+    Object.assign(this, { tab: "maps", want: {}, drawnKeys: {}, mapData: {} });
     this.bindInputs();
     window.__nnpCnn = this;  // for tests: framesShown, lastFrame, tab
-    requestAnimationFrame(this.loop);
   }
 
-  send(name, value) {
-    if (this.trigger) setTimeout(() => this.trigger(name, value), 0);
-  }
-
-  // ---- protocol: live.js's, unchanged ------------------------------------------------
-  receive(data, trigger) {
-    this.trigger = trigger;
-    this.checkTheme();
-    if (data.pause_on && !this.pauseBound) this.bindPause(data.pause_on);
-    if (data.scene) this.installScene(data.scene);
-    if (data.scene_id !== this.sceneId) {
-      if (!this.askedScene || performance.now() - this.askedScene > 1000) {
-        this.askedScene = performance.now();
-        this.send("need", data.scene_id);
-      }
-      return;
-    }
-    if (data.seq === this.lastSeq) return;
-    this.lastSeq = data.seq;
-    this.pending = false;
-    const frames = data.frames || [];
-    if (data.curve) this.curve = JSON.parse(JSON.stringify(data.curve));
-    if (frames.length) this.q(".nnp-rate").textContent = "";
-    this.playing = !!data.playing;
-    this.holdMs = data.hold_ms || 0;
-    if (!this.playing) {
-      // Paused or stepped: show the server's state now, nothing queued.
-      for (const f of this.queue.concat(frames.slice(0, -1))) this.absorb(f);
-      this.queue = []; this.arrivals = [];
-      if (frames.length) this.show(frames[frames.length - 1], !data.curve);
-      else this.redraw();
-      return;
-    }
-    this.arrivals.push(performance.now());
-    if (this.arrivals.length > 6) this.arrivals.shift();
-    this.batchSize = Math.max(1, frames.length);
-    this.queue.push(...frames);
-    this.maybePull();
-  }
-
-  // The page's Pause button reruns the server script, which takes a round trip; stop the
-  // playback at the click, so that nothing moves after it but the server's final state.
-  bindPause(selector) {
-    this.pauseBound = true;
-    document.addEventListener("click", (e) => {
-      if (!(e.target instanceof Element) || !e.target.closest(selector)) return;
-      if (this.playing) {
-        this.playing = false; this.pending = false;
-        for (const f of this.queue) this.absorb(f);
-        this.queue = [];
-      } else if (!this.holdMs) {
-        this.q(".nnp-rate").textContent = "starting… (the first run of a network compiles its training step)";
-      }
-    }, true);
-  }
-
-  maybePull() {
-    if (!this.playing || !this.trigger) return;
-    const now = performance.now();
-    if (this.holdMs) {
-      // A fixed pace (a walk-through): the next state once this one has been shown long enough.
-      if (!this.pending && !this.queue.length && now - (this.shownAt || 0) >= this.holdMs) {
-        this.pending = true; this.pulledAt = now; this.send("pull", this.lastSeq);
-      }
-      return;
-    }
-    const stale = this.pending && now - this.pulledAt > 4000;  // a lost round trip: ask again
-    if ((!this.pending && this.queue.length <= 2 * this.batchSize) || stale) {
-      this.pending = true; this.pulledAt = now;
-      this.send("pull", this.lastSeq);
-    }
-  }
-
-  // Spread one batch over the time the next one takes to arrive; play faster when behind.
-  frameInterval() {
-    const A = this.arrivals, gap = A.length >= 2 ? (A[A.length - 1] - A[0]) / (A.length - 1) : 400;
-    const ms = gap / this.batchSize / (this.queue.length > 2 * this.batchSize ? 2 : 1);
-    return clamp(ms, FRAME_MS_MIN, FRAME_MS_MAX);
-  }
-
-  loop(now) {
-    requestAnimationFrame(this.loop);
-    if (this.holdMs) this.maybePull();
-    if (!this.queue.length || now < this.nextDue) return;
-    // Far behind (a slow tab): keep every loss point, draw only the newest frames.
-    while (this.queue.length > 3 * this.batchSize) this.absorb(this.queue.shift());
-    this.show(this.queue.shift(), true);
-    this.nextDue = now + this.frameInterval();
-    this.maybePull();
-  }
-
-  // A frame not drawn still adds its curve points and its sticky parts (confusion, detail, ...).
+  // A frame not drawn still adds its sticky parts (detail: null = could not explain).
   absorb(f) {
-    this.addPoints(f);
-    for (const k of STICKY) if (k in f) this.sticky[k] = f[k];  // null clears (detail: null = could not explain)
+    super.absorb(f);
     if ("detail" in f && !f.detail) delete this.want.explain;
   }
 
-  addPoints(f) {
-    for (const k in f.points || {}) (this.curve[k] = this.curve[k] || []).push(...f.points[k]);
-    // Thin for drawing: every other point, the newest kept.
-    if ((this.curve.epoch || []).length > 4000) {
-      for (const k in this.curve) this.curve[k] = this.curve[k].filter((_, i, a) => i % 2 === 0 || i === a.length - 1);
-    }
-  }
-
-  show(f, addPoints) {
-    if (addPoints) this.absorb(f); else this.absorb({ ...f, points: {} });
-    this.current = this.lastFrame = f;
-    this.shownAt = performance.now();
-    this.framesShown++;
-    this.redraw();
-  }
-
   // ---- scene and theme ------------------------------------------------------------
-  installScene(scene) {
-    Object.assign(this, { scene, sceneId: scene.id, sz: null, sticky: {}, current: null, drawnKeys: {}, mapData: {}, want: {} });
+  onScene(scene) {
+    Object.assign(this, { drawnKeys: {}, mapData: {}, want: {} });
     const cl = scene.classes, G = scene.gallery;
     this.boxes = scene.layers.map((ly, i) => {
       const conv = ly.kind === "conv", params = ly.params ? ly.params.toLocaleString("en-US") + " params" : "no params";
@@ -353,27 +152,14 @@ class CnnView {
     this.paintGallery();
   }
 
-  // Streamlit sets its theme as --st-* variables; the colours canvases need are read here,
-  // once a batch (a theme switch changes them without a resize).
-  checkTheme() {
-    const bgS = cssVar(this.root, "--st-background-color", "#ffffff"), text = cssVar(this.root, "--st-text-color", "#31333f");
-    if (this.themeKey === bgS + text) return;
-    this.themeKey = bgS + text;
-    const dark = luma(parseColor(bgS) || [255, 255, 255]) < 128;
-    // Diverging, like TensorFlow Playground: blue negative, orange positive; 0 is white on a
-    // light page and a dark grey on a dark one, so that mostly-zero ReLU maps do not glare.
-    const zero = dark ? [40, 42, 54] : [255, 255, 255], neg = dark ? [86, 168, 236] : [8, 119, 189], pos = [245, 147, 34];
-    // Images: ink dark on white paper, as printed; on a dark page light ink on dark paper.
-    const paper = dark ? [30, 32, 40] : [255, 255, 255], ink = dark ? [240, 240, 240] : [20, 20, 24];
-    this.pal = { text, zero, neg, pos, ink, acc: dark ? [108, 182, 255] : [25, 103, 210], loss: dark ? "#ffa94d" : "#e8710a",
-      line: cssVar(this.root, "--st-border-color", dark ? "rgba(250,250,250,0.2)" : "rgba(49,51,63,0.2)"),
-      accent: cssVar(this.root, "--st-primary-color", "#ff4b4b"),
-      div: Array.from({ length: 256 }, (_, b) => (b < 128 ? mix(zero, neg, (128 - b) / 128) : mix(zero, pos, (b - 128) / 127))),
-      grey: Array.from({ length: 256 }, (_, b) => mix(paper, ink, b / 255)) };
+  // Images: ink dark on white paper, as printed; on a dark page light ink on dark paper.
+  onTheme(pal) {
+    const paper = pal.dark ? [30, 32, 40] : [255, 255, 255], ink = pal.dark ? [240, 240, 240] : [20, 20, 24];
+    Object.assign(pal, { ink, grey: Array.from({ length: 256 }, (_, b) => mix(paper, ink, b / 255)) });
     this.el.style.setProperty("--nnp-paper", rgb(paper));
-    this.el.style.setProperty("--nnp-bar", `rgba(${this.pal.acc.join(",")},0.5)`);
+    this.el.style.setProperty("--nnp-bar", `rgba(${pal.acc.join(",")},0.5)`);
     this.drawnKeys = {};
-    if (this.scene) { this.paintGallery(); this.renderPad(); this.redraw(); }
+    if (this.scene) { this.paintGallery(); this.renderPad(); }
   }
 
   paintGallery() {
@@ -420,7 +206,7 @@ class CnnView {
     this.drawStatus(f);
     this.drawChosen(f);
     this.drawProbs(f);
-    this.drawCurve();
+    drawCurve(this.q(".nnp-curve"), this.sz.rightW, Math.max(120, this.sz.curveH), this.curve, this.pal, true);
     if (this.tab === "maps") this.drawMaps(f);
     else if (this.tab === "conv") this.drawConv();
     else this.drawTest();
@@ -470,46 +256,6 @@ class CnnView {
       r.classList.toggle("true", k === truth);
       r.title = k === truth ? "the image's true label" : "";
     });
-  }
-
-  // Loss (left axis, from 0) and accuracy (right axis, 0–100 %) on one chart: train solid, test dashed.
-  drawCurve() {
-    const P = this.pal, C = this.curve, w = this.sz.rightW, hh = Math.max(120, this.sz.curveH), acc = rgb(P.acc);
-    const ctx = setupCanvas(this.q(".nnp-curve"), w, hh), l = 40, pw = w - l - 36;
-    ctx.font = "12px sans-serif"; ctx.textBaseline = "middle"; ctx.lineWidth = 2;
-    let lx = 2, ly = 9;
-    for (const [name, color, dash] of [["loss", P.loss, []], ["accuracy", acc, []], ["train", P.text, []], ["test", P.text, [5, 3]]]) {
-      const lw = 24 + ctx.measureText(name).width;
-      if (lx + lw > w) { lx = 2; ly += 15; }
-      ctx.strokeStyle = color; ctx.setLineDash(dash);
-      ctx.beginPath(); ctx.moveTo(lx, ly); ctx.lineTo(lx + 16, ly); ctx.stroke();
-      ctx.fillStyle = P.text; ctx.textAlign = "left"; ctx.fillText(name, lx + 19, ly);
-      lx += lw + 8;
-    }
-    const t = ly + 14, ph = hh - t - 20, ep = C.epoch || [], x1 = Math.max(1, ep[ep.length - 1] || 1);
-    ctx.setLineDash([]); ctx.strokeStyle = P.line; ctx.lineWidth = 1; ctx.strokeRect(l, t, pw, ph);
-    const seen = ["train_loss", "test_loss"].flatMap((k) => (C[k] || []).filter((v) => v !== null && isFinite(v)));
-    // No loss yet (epoch 0, after a reset): a plain 0..1 axis, not a tiny number.
-    const hi = seen.length ? 1.05 * Math.max(1e-9, ...seen) : 1;
-    ctx.lineWidth = 1.8;
-    const series = [["train_loss", P.loss, [], hi], ["test_loss", P.loss, [5, 3], hi], ["train_accuracy", acc, [], 1], ["test_accuracy", acc, [5, 3], 1]];
-    for (const [k, color, dash, top] of series) {
-      const ys = C[k] || [];
-      ctx.strokeStyle = color; ctx.setLineDash(dash); ctx.beginPath();
-      let pen = false;
-      for (let i = 0; i < ep.length; i++) {
-        const v = ys[i], ok = v !== null && v !== undefined && isFinite(v);
-        if (ok) ctx[pen ? "lineTo" : "moveTo"](l + ep[i] / x1 * pw, t + (1 - v / top) * ph);
-        pen = ok;
-      }
-      ctx.stroke();
-    }
-    ctx.setLineDash([]);
-    const label = (text, color, align, x, y) => { ctx.fillStyle = color; ctx.textAlign = align; ctx.fillText(text, x, y); };
-    label(sig(hi), P.loss, "right", l - 4, t + 6); label("0", P.loss, "right", l - 4, t + ph - 4);
-    label("100%", acc, "left", l + pw + 3, t + 6); label("0%", acc, "left", l + pw + 3, t + ph - 4);
-    label("epoch", P.text, "center", l + pw / 2, hh - 8); label("0", P.text, "left", l, hh - 8);
-    label(x1.toLocaleString("en-US"), P.text, "right", l + pw, hh - 8);
   }
 
   // ---- feature maps ----------------------------------------------------------------
@@ -929,6 +675,6 @@ class CnnView {
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let view = parentElement.__nnpCnn;
-  if (!view) view = parentElement.__nnpCnn = new CnnView(parentElement);
+  if (!view) view = parentElement.__nnpCnn = new CnnView(parentElement, "nnp-cnn", CSS);
   if (data) view.receive(data, setTriggerValue);
 }

@@ -17,6 +17,7 @@ from playground.live.frames import _num, b64, new_points
 from playground.zoo.cnn import views
 
 HERE = pathlib.Path(__file__).parent
+MODULE = (HERE.parent / "player.js", HERE / "cnn.js")  # the view: the zoo's shared player, then its own
 GALLERY = 32  # test images offered to pick from
 MAX_MAP_BYTES = 40_000  # per frame: a layer wider than this (after the first) sends its first channels only
 
