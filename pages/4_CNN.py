@@ -1,16 +1,13 @@
 """CNN: assemble conv, pooling and dense layers, train on handwritten digits, and watch every
 feature map, filter and convolution while it learns."""
 
-import json
-
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from pages.common import controls
 from playground.core.config import ConfigError, from_dict, from_query
 from playground.data.images import IMAGE_SETS
 from playground.data.points import DataError
-from playground.live import channel, stream
-from playground.live import frames as live_frames
 from playground.live import ui as live_ui
 from playground.zoo.cnn import frames, ui
 from playground.zoo.cnn.config import PRESETS, CnnConfig
@@ -25,12 +22,6 @@ st.set_page_config(page_title="CNN · Neural Network Playground", layout="wide")
 K = "cnn."  # every session_state key of this page starts with it
 
 
-@st.cache_resource
-def live_component():
-    """The live view's loader (shared with the other pages), registered once per server."""
-    return st.components.v2.component(**channel.component_files())
-
-
 def session() -> Session:
     if K + "session" not in st.session_state:
         config, warnings = from_query(st.query_params.to_dict(), CnnConfig)
@@ -40,7 +31,6 @@ def session() -> Session:
                 K + "warnings": warnings,
                 K + "playing": False,
                 K + "choice": {"index": None},
-                K + "pace": stream.Pace(epochs=1, frames=8, budget_s=0.4),
                 K + "editor_v": 0,
                 K + "editor_base": config.layers,
             }
@@ -79,9 +69,9 @@ def choose_preset():
         st.session_state[K + "editor_base"] = PRESETS[name]
 
 
-def on_view(event):
+def on_view(event, value):
     """A click in the view: a gallery image, a drawing, a feature-map pixel, a confusion cell."""
-    ui.on_view(s, st.session_state, K, event, (st.session_state.get(K + "live") or {}).get(event))
+    ui.on_view(s, st.session_state, K, event, value)
 
 
 # ---- sidebar: data and the settings used less often ------------------------------------
@@ -100,45 +90,12 @@ with st.sidebar:
     st.slider("Training share", 0.1, 0.9, step=0.05, key=K + "train_ratio", on_change=apply)
     st.number_input("Seed", 0, 2**31 - 1, key=K + "seed", on_change=apply)
     st.caption(IMAGE_SETS[s.config.dataset].credit)
-    with st.expander("Optimizer and regularization", icon=":material/tune:"):
-        st.selectbox("Optimizer", ui.OPTIMIZERS, key=K + "optimizer", on_change=apply)
-        st.selectbox("Descent", ("minibatch", "batch", "stochastic"), key=K + "gd_variant", on_change=apply)
-        st.number_input("Batch size", 1, 1000, key=K + "batch_size", on_change=apply)
-        l2_stops = live_ui.with_value(ui.CHOICES["l2"], s.config.l2)
-        st.select_slider("L2", l2_stops, key=K + "l2", on_change=apply)
-        st.selectbox("Initialization", ui.INITS, key=K + "init", on_change=apply)
-        st.number_input(
-            "Early stopping patience (0 = off)", 0, 10000, key=K + "early_stopping_patience", on_change=apply
-        )
+    controls.training_settings(K, s, apply, ui.OPTIMIZERS, ui.INITS, ui.CHOICES["l2"])
 
 # ---- run controls, learning rate, preset --------------------------------------------------
 playing = st.session_state[K + "playing"]
 top = st.container(key="cnn-top").columns([1.1, 1.0, 1.05, 1.4, 2.2, 2.4], vertical_alignment="bottom")
-top[0].button(
-    "Pause" if playing else "Play",
-    key=K + "play",
-    type="primary",
-    width="stretch",
-    icon=":material/pause:" if playing else ":material/play_arrow:",
-    on_click=set_playing,
-    args=(not playing,),
-    disabled=not s.running and not playing,
-)
-top[1].button(
-    "Step",
-    key=K + "step",
-    width="stretch",
-    icon=":material/skip_next:",
-    disabled=playing or not s.running,
-    on_click=lambda: st.session_state.update({K + "stepping": True}),
-)
-top[2].button(
-    "Reset",
-    key=K + "reset",
-    width="stretch",
-    icon=":material/restart_alt:",
-    on_click=lambda: (s.reset(), set_playing(False)),
-)
+controls.run_buttons(top, K, s, playing, set_playing)
 top[3].select_slider(
     "Learning rate",
     live_ui.with_value(ui.CHOICES["learning_rate"], s.config.learning_rate),
@@ -159,9 +116,7 @@ if st.session_state.get(K + "error") and not layers_error:  # a layers error sho
 if s.notice:
     st.toast(s.notice, icon=":material/info:")
     s.notice = None
-if st.session_state.pop(K + "stepping", False):
-    with st.spinner("Training one epoch (the first one compiles the training step)…"):
-        s.step(1, chunk=1)
+controls.step_if_asked(K, s)
 
 
 def editor_columns() -> dict:
@@ -228,65 +183,22 @@ with st.expander(
     right.dataframe(ui.summary_rows(s.table()), hide_index=True, width="stretch")
 
 
-@st.fragment
-def live():
-    scene = frames.scene(s.task, s.table())
-    pace = st.session_state[K + "pace"]
-    since = [s.epoch]
-
-    def snap(last):
-        f = frames.frame(
-            s.task,
-            s.params,
-            s.history,
-            since[0],
-            st.session_state[K + "choice"],
-            last=last,
-            explain=st.session_state.get(K + "explain"),
-            cell=st.session_state.get(K + "cell"),
-            filters=st.session_state.get(K + "filters"),
-            progress=(s.part, s.parts),
-        )
-        since[0] = f["epoch"]
-        return f
-
-    def batch(n):
-        # A frame is a part of an epoch (a big data set's epoch shows as several frames).
-        return stream.play(lambda k: s.step_parts(k)[0], snap, pace, n, max_s=0.5)
-
-    data = channel.next_data(
-        st.session_state,
-        K,
-        scene,
-        batch=batch,
-        still=lambda: snap(True),
-        curve=lambda: live_frames.curve(s.history),
-        running=lambda: s.running,
-        pause_on=".st-key-cnn-play button",
-        module=frames.MODULE,
-    )
-    if playing and not data["playing"]:
-        st.rerun(scope="app")  # training stopped: redraw the controls
-    handlers = {f"on_{e}_change": (lambda e=e: on_view(e)) for e in ui.VIEW_EVENTS}
-    live_component()(
-        data=data, key=K + "live", on_pull_change=lambda: None, on_need_change=lambda: None, **handlers
-    )
-    if s.stop_reason:
-        st.warning(s.stop_reason)
-
-
-live()
-
-with st.expander("Downloads", icon=":material/download:"):
-    d = st.columns(3)
-    d[0].download_button(
-        "Config JSON", s.config.to_json(), "cnn-config.json", "application/json", key=K + "dl1"
-    )
-    d[1].download_button(
-        "Weights JSON", json.dumps(s.params_json()), "cnn-weights.json", "application/json", key=K + "dl2"
-    )
-    d[2].caption(
-        "Train the same network headless: `python -m playground train --net cnn --config cnn-config.json`"
+def snap(last, since):
+    return frames.frame(
+        s.task,
+        s.params,
+        s.history,
+        since,
+        st.session_state[K + "choice"],
+        last=last,
+        explain=st.session_state.get(K + "explain"),
+        cell=st.session_state.get(K + "cell"),
+        filters=st.session_state.get(K + "filters"),
+        progress=(s.part, s.parts),  # a big data set's epoch comes in parts, a frame each
     )
 
+
+scene = lambda: frames.scene(s.task, s.table())  # noqa: E731
+controls.live_view(K, s, scene, snap, frames.MODULE, on_view, ui.VIEW_EVENTS)
+controls.downloads(K, s, "cnn", "python -m playground train --net cnn --config cnn-config.json")
 st.query_params.from_dict(s.config.to_query())

@@ -2,29 +2,20 @@
 `render` with its name; what differs (the network's widgets, the view, the cells' comparison) is
 chosen here by it."""
 
-import json
-
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from pages.common import controls
 from playground.core.config import ConfigError, from_dict
 from playground.data.points import DataError
 from playground.data.sequences import MAX_TEXT, SEQUENCE_TASKS
-from playground.live import channel, stream
-from playground.live import frames as live_frames
 from playground.live import ui as live_ui
 from playground.zoo.sequence import compare, frames, ui
 from playground.zoo.sequence.task import Session
 
 TITLES = {"recurrent": "Recurrent networks", "transformer": "Transformer"}
 PREFIX = {"recurrent": "rnn.", "transformer": "tfm."}  # every session_state key of a page starts with its own
-
-
-@st.cache_resource
-def live_component():
-    """The live view's loader (shared with the other pages), registered once per server."""
-    return st.components.v2.component(**channel.component_files())
 
 
 def render(page: str):
@@ -48,7 +39,6 @@ def render(page: str):
                     K + "warnings": warnings,
                     K + "playing": False,
                     K + "choice": 0,
-                    K + "pace": stream.Pace(epochs=1, frames=8, budget_s=0.4),
                     K + "temperature": 0.8,
                 }
             )
@@ -145,53 +135,13 @@ def render(page: str):
             if recurrent
             else "Rescales the gradient when its norm is above this.",
         )
-        with st.expander("Optimizer and regularization", icon=":material/tune:"):
-            st.selectbox("Optimizer", ui.OPTIMIZERS, key=K + "optimizer", on_change=apply)
-            st.selectbox(
-                "Descent", ("minibatch", "batch", "stochastic"), key=K + "gd_variant", on_change=apply
-            )
-            st.number_input("Batch size", 1, 1000, key=K + "batch_size", on_change=apply)
-            st.select_slider(
-                "L2", live_ui.with_value(ui.CHOICES["l2"], s.config.l2), key=K + "l2", on_change=apply
-            )
-            st.selectbox("Initialization", ui.INITS, key=K + "init", on_change=apply)
-            st.number_input(
-                "Early stopping patience (0 = off)",
-                0,
-                10000,
-                key=K + "early_stopping_patience",
-                on_change=apply,
-            )
+        controls.training_settings(K, s, apply, ui.OPTIMIZERS, ui.INITS, ui.CHOICES["l2"])
 
     # ---- run controls, (cell,) task, learning rate -------------------------------------------
     playing = st.session_state[K + "playing"]
     widths = [1.1, 1.0, 1.05, 1.0, 2.2, 1.4, 2.0] if recurrent else [1.1, 1.0, 1.05, 2.6, 1.4, 2.4]
     top = st.container(key=K[:-1] + "-top").columns(widths, vertical_alignment="bottom")
-    top[0].button(
-        "Pause" if playing else "Play",
-        key=K + "play",
-        type="primary",
-        width="stretch",
-        icon=":material/pause:" if playing else ":material/play_arrow:",
-        on_click=set_playing,
-        args=(not playing,),
-        disabled=not s.running and not playing,
-    )
-    top[1].button(
-        "Step",
-        key=K + "step",
-        width="stretch",
-        icon=":material/skip_next:",
-        disabled=playing or not s.running,
-        on_click=lambda: st.session_state.update({K + "stepping": True}),
-    )
-    top[2].button(
-        "Reset",
-        key=K + "reset",
-        width="stretch",
-        icon=":material/restart_alt:",
-        on_click=lambda: (s.reset(), set_playing(False)),
-    )
+    controls.run_buttons(top, K, s, playing, set_playing)
     if recurrent:
         top[3].selectbox("Cell", ui.CELLS, key=K + "net", on_change=apply)
     top[-3].selectbox(
@@ -224,61 +174,30 @@ def render(page: str):
     if s.notice:
         st.toast(s.notice, icon=":material/info:")
         s.notice = None
-    if st.session_state.pop(K + "stepping", False):
-        with st.spinner("Training one epoch (the first one compiles the training step)…"):
-            s.step(1, chunk=1)
+    controls.step_if_asked(K, s)
 
-    def on_view(event):
-        ui.on_view(s, st.session_state, K, event, (st.session_state.get(K + "live") or {}).get(event))
+    def on_view(event, value):
+        ui.on_view(s, st.session_state, K, event, value)
 
-    @st.fragment
-    def live():
-        scene = frames.scene(s.task, s.table(), s.config)
-        pace = st.session_state[K + "pace"]
-        since = [s.epoch]
-
-        def snap(last):
-            f = frames.frame(
-                s.task,
-                s.params,
-                s.history,
-                since[0],
-                st.session_state[K + "choice"],
-                last=last,
-                temperature=st.session_state[K + "temperature"],
-                progress=(s.part, s.parts),
-            )
-            since[0] = f["epoch"]
-            return f
-
-        def batch(n):
-            return stream.play(lambda k: s.step_parts(k)[0], snap, pace, n, max_s=0.5)
-
-        data = channel.next_data(
-            st.session_state,
-            K,
-            scene,
-            batch=batch,
-            still=lambda: snap(True),
-            curve=lambda: live_frames.curve(s.history),
-            running=lambda: s.running,
-            pause_on=f".st-key-{K[:-1]}-top button",
-            module=frames.MODULES[page],
+    def snap(last, since):
+        return frames.frame(
+            s.task,
+            s.params,
+            s.history,
+            since,
+            st.session_state[K + "choice"],
+            last=last,
+            temperature=st.session_state[K + "temperature"],
+            progress=(s.part, s.parts),
         )
-        if playing and not data["playing"]:
-            st.rerun(scope="app")  # training stopped: redraw the controls
-        handlers = {f"on_{e}_change": (lambda e=e: on_view(e)) for e in ui.VIEW_EVENTS}
-        live_component()(
-            data=data, key=K + "live", on_pull_change=lambda: None, on_need_change=lambda: None, **handlers
-        )
-        if s.stop_reason:
-            st.warning(s.stop_reason)
 
-    live()
-
+    scene = lambda: frames.scene(s.task, s.table(), s.config)  # noqa: E731
+    controls.live_view(K, s, scene, snap, frames.MODULES[page], on_view, ui.VIEW_EVENTS)
     if recurrent:
         compare_cells(s, K)
-    downloads(s, K, page)
+    text = " --text YOUR_TEXT.txt" if s.config.task == "text" and s.text else ""
+    command = f"python -m playground train --net {s.config.net} --config {page}-config.json{text}"
+    controls.downloads(K, s, page, command)
     st.query_params.from_dict(s.config.to_query())
 
 
@@ -313,23 +232,3 @@ def compare_cells(s: Session, K: str):
             regression = SEQUENCE_TASKS[cfg.task].kind != "classification"
             st.dataframe(pd.DataFrame(compare.rows(results, regression)), hide_index=True)
             st.plotly_chart(compare.figure(results, cfg), key=K + "cmp_chart")
-
-
-def downloads(s: Session, K: str, page: str):
-    with st.expander("Downloads", icon=":material/download:"):
-        d = st.columns(3)
-        d[0].download_button(
-            "Config JSON", s.config.to_json(), f"{page}-config.json", "application/json", key=K + "dl1"
-        )
-        d[1].download_button(
-            "Weights JSON",
-            json.dumps(s.params_json()),
-            f"{page}-weights.json",
-            "application/json",
-            key=K + "dl2",
-        )
-        text = " --text YOUR_TEXT.txt" if s.config.task == "text" and s.text else ""
-        d[2].caption(
-            "Train it headless: "
-            f"`python -m playground train --net {s.config.net} --config {page}-config.json{text}`"
-        )
