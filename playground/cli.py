@@ -24,8 +24,8 @@ def _read(path: str, what: str, binary: bool = False):
         raise CliError(f"cannot read {what} {path!r}: {e}") from None
 
 
-NETS = ("mlp", "cnn", "rnn", "lstm", "gru", "transformer")
-SEQUENCE_NETS = NETS[2:]
+NETS = ("mlp", "cnn", "rnn", "lstm", "gru", "transformer", "autoencoder")
+SEQUENCE_NETS = ("rnn", "lstm", "gru", "transformer")
 
 
 def config_class(net: str):
@@ -37,6 +37,10 @@ def config_class(net: str):
         from playground.zoo.sequence.config import SeqConfig
 
         return SeqConfig
+    if net == "autoencoder":
+        from playground.zoo.autoencoder.config import AeConfig
+
+        return AeConfig
     return Config
 
 
@@ -57,6 +61,12 @@ def load_params_json(path: str) -> list:
         raise CliError(f"params file {path!r} is not valid JSON: {e}") from None
     if isinstance(doc, dict) and "params" in doc:  # a whole `train --out` file
         doc = doc["params"]
+    if (
+        isinstance(doc, dict)
+        and isinstance(doc.get("encoder"), list)
+        and isinstance(doc.get("decoder"), list)
+    ):
+        return [*doc["encoder"], *doc["decoder"]]  # an autoencoder's halves, in order
     if not isinstance(doc, dict) or not isinstance(doc.get("layers"), list):
         raise CliError(f'params file {path!r} must hold {{"layers": [{{"type": ..., ...}}, ...]}}')
     return doc["layers"]
@@ -86,7 +96,7 @@ def export(task, state, history, stop_reason) -> dict:
     else:
         acts = [*task.config.layer_activations(), task.arch.output_activation]
         params = {"layers": models.layers_json(state.params, acts)}
-    return {
+    out = {
         "config": task.config.to_dict(),
         "data": {
             "train": {"inputs": rows(task.x_train), "targets": rows(task.y_train)},
@@ -99,6 +109,14 @@ def export(task, state, history, stop_reason) -> dict:
         "stop_reason": stop_reason,
         "outputs": {"test": final_outputs(task, state.params)},
     }
+    if hasattr(task.data, "labels_test"):  # an autoencoder: its halves, codes and classes
+        from playground.zoo.autoencoder import task as ae
+
+        out["params"] = ae.params_json(task, state.params)
+        out["outputs"]["latent"] = rows(ae.encode(task, state.params, task.x_test))
+        out["data"]["train"]["labels"] = np.asarray(task.data.labels_train).tolist()
+        out["data"]["test"]["labels"] = np.asarray(task.data.labels_test).tolist()
+    return out
 
 
 def _progress(total: int, start: int, quiet: bool):
@@ -138,7 +156,7 @@ def cmd_train(args) -> int:
     from playground.core import engine, models
 
     if args.epochs is None:
-        args.epochs = 500 if args.net == "mlp" else 10 if args.net == "cnn" else 50
+        args.epochs = {"mlp": 500, "cnn": 10, "autoencoder": 100}.get(args.net, 50)
     if args.epochs < 0 or args.epochs > 1_000_000:
         raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
     config = load_config(args)
@@ -150,6 +168,12 @@ def cmd_train(args) -> int:
             raise CliError("--csv is for --net mlp (2-D points); sequence networks train on a task")
         text = _read(args.text, "text file") if args.text else None
         task = seq.make_task(config, text=text)
+    elif args.net == "autoencoder":
+        from playground.zoo.autoencoder import task as ae
+
+        if args.csv:
+            raise CliError("--csv is for --net mlp; the autoencoder trains on digits, shapes or a 2-D set")
+        task = ae.make_task(config)
     elif args.net == "cnn":
         from playground.zoo.cnn import task as cnn
 

@@ -1,0 +1,79 @@
+"""The autoencoder experiment config: the data (images or 2-D points), the encoder, the bottleneck
+and the decoder as layer texts, objective and optimizer; flat and frozen, parsed like every config
+(JSON, `--set`, URL query)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from playground.core import config as core_config
+from playground.core import layers
+from playground.core.config import ConfigError, Record, check_fields
+from playground.core.models import INITS
+from playground.core.optimizers import OPTIMIZERS
+
+IMAGE_SETS = ("digits", "shapes")  # small images (8×8, 16×16); MNIST's 784 pixels are left out for speed
+POINT_SETS = ("spiral", "circle", "moons", "gauss", "xor", "blobs")
+DATASETS = (*IMAGE_SETS, *POINT_SETS)
+
+
+@dataclasses.dataclass(frozen=True)
+class AeConfig(Record):
+    """Every choice of one autoencoder experiment. The stack: [flatten] → encoder → dense
+    `latent` units (linear: the code) → decoder → dense output, one unit per input value
+    (sigmoid for images in [0, 1], linear for points), trained to reproduce its input (MSE)."""
+
+    text_limits: ClassVar[dict] = {"encoder": 3000, "decoder": 3000}
+
+    # Data.
+    dataset: str = "digits"
+    n_samples: int = 1797
+    noise: float = 0.0  # images: pixel noise (%); points: the sets' noise slider
+    train_ratio: float = 0.8
+    seed: int = 0
+    # Network.
+    encoder: tuple[str, ...] = ("dense units=64 activation=relu",)
+    latent: int = 2
+    decoder: tuple[str, ...] = ("dense units=64 activation=relu",)
+    init: str = "he"
+    # Objective and optimizer.
+    l1: float = 0.0
+    l2: float = 0.0
+    optimizer: str = "adam"
+    learning_rate: float = 0.003
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    rho: float = 0.9
+    eps: float = 1e-8
+    weight_decay: float = 1e-4
+    gd_variant: str = "minibatch"
+    batch_size: int = 32
+    early_stopping_patience: int = 0
+
+    def __post_init__(self):
+        check_fields(self, RANGES, CHOICES)
+        for field in ("encoder", "decoder"):
+            if not isinstance(getattr(self, field), tuple):
+                raise ConfigError(field, "must be a list of layer texts")
+            for i, text in enumerate(getattr(self, field)):
+                try:
+                    layer = layers.parse(text)
+                except layers.LayerError as e:
+                    raise ConfigError(field, f"layer {i + 1}: {e}") from None
+                if layer.kind not in ("dense", "dropout"):
+                    raise ConfigError(field, f"layer {i + 1}: {layer.kind} layers are not offered here yet")
+
+
+RANGES: dict[str, tuple[float, float]] = {
+    "n_samples": (10, 5000),
+    "latent": (1, 16),
+    **{f: core_config.RANGES[f] for f in core_config.TRAINING_FIELDS},
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "dataset": DATASETS,
+    "init": tuple(INITS),
+    "optimizer": tuple(OPTIMIZERS),
+    "gd_variant": ("batch", "stochastic", "minibatch"),
+}
