@@ -109,3 +109,70 @@ def test_bad_settings_are_named():
     ]:
         with pytest.raises(ConfigError, match=words):
             set_items(items, AeConfig())
+
+
+def unb64(s) -> np.ndarray:
+    import base64
+
+    return np.frombuffer(base64.b64decode(s), np.uint8).astype(float)
+
+
+@pytest.mark.parametrize("latent", [2, 5])
+def test_frame_codes_grid_probe_and_interpolation(latent):
+    from playground.zoo.autoencoder import frames
+
+    s = ae.Session(AeConfig(n_samples=400, latent=latent))
+    s.step(3)
+    doc = s.params_json()
+    f = frames.frame(s.task, s.params, s.history, 0, probe=(0.3, -0.2), pair=(0, 4))
+    x = np.asarray(s.task.data.x_test)
+    codes = run(doc["encoder"], x)  # NumPy, from the exported encoder
+    xy = np.c_[f["codes"]["x"], f["codes"]["y"]]
+    if latent == 2:
+        np.testing.assert_allclose(xy, codes, rtol=1e-4, atol=1e-4)
+        assert f["codes"]["axes"] == "code" and f["codes"]["var"] is None
+    else:  # the first two principal axes: same spread as the covariance's two largest eigenvalues
+        c = codes - codes.mean(0)
+        eig = np.sort(np.linalg.eigvalsh(c.T @ c))[::-1]
+        np.testing.assert_allclose((xy**2).sum(0), eig[:2], rtol=1e-3)
+        np.testing.assert_allclose(f["codes"]["var"], eig[:2] / eig.sum(), rtol=1e-3)
+    # The grid: row 0 at the plane's top, column 0 at its left; each tile the decoder's image.
+    p = f["plane"]
+    _, _, _, mean, axes = frames.plane_of(codes)
+    top_left = frames.to_code([[p["x0"], p["y1"]]], mean, axes)
+    tiles = unb64(f["grid"]["data"]).reshape(frames.GRID**2, 8, 8) / 255
+    want = run(doc["decoder"], top_left).reshape(8, 8)
+    np.testing.assert_allclose(tiles[0], want, atol=0.5 / 255 + 1e-3)
+    probe = unb64(f["decoded"]["pixels"]).reshape(8, 8) / 255
+    want = run(doc["decoder"], frames.to_code([[0.3, -0.2]], mean, axes)).reshape(8, 8)
+    np.testing.assert_allclose(probe, want, atol=0.5 / 255 + 1e-3)
+    # Interpolation: its ends are the reconstructions of gallery images 0 and 4.
+    steps = unb64(f["interp"]["pixels"]).reshape(frames.INTERP, 8, 8) / 255
+    gal = frames.gallery_indices(np.asarray(s.task.data.labels_test), frames.GALLERY)
+    ends = run(doc["decoder"], run(doc["encoder"], x[[gal[0], gal[4]]])).reshape(2, 8, 8)
+    np.testing.assert_allclose(steps[[0, -1]], ends, atol=0.5 / 255 + 1e-3)
+
+
+def test_points_frame_and_view_clicks_are_checked():
+    from playground.zoo.autoencoder import frames, ui
+
+    s = ae.Session(AeConfig(dataset="spiral", n_samples=200, latent=1))
+    sc = frames.scene(s.task, s.table())
+    assert not sc["images"] and sc["range"][1] > 0 and len(sc["labels"]) == len(s.task.data.x_test)
+    f = frames.frame(s.task, s.params, s.history, 0, probe=(0.0, 0.0))
+    assert len(f["recon"]) == len(f["test_points"]) == len(s.task.data.x_test)
+    assert len(f["grid"]["data"]) == frames.GRID**2 and set(f["codes"]["y"]) == {0.0}  # a 1-D code
+    np.testing.assert_allclose(f["decoded"]["point"], ae.decode(s.task, s.params, [[0.0]])[0], atol=1e-5)
+    state = {}
+    ui.on_view(s, state, "k.", "probe", {"x": 0.5, "y": -1})
+    ui.on_view(s, state, "k.", "pair", {"a": 1, "b": 3})
+    assert state == {"k.probe": (0.5, -1.0), "k.pair": (1, 3)}
+    for event, bad in [
+        ("probe", {"x": "1", "y": 0}),
+        ("probe", {"x": float("nan"), "y": 0}),
+        ("pair", {"a": -1, "b": 2}),
+        ("pair", [1, 2]),
+    ]:
+        ui.on_view(s, state, "k.", event, bad)
+        assert state.pop("k.error").startswith(f"ignored a {event}")
+    assert state == {"k.probe": (0.5, -1.0), "k.pair": (1, 3)}

@@ -16,6 +16,7 @@ from playground.core import engine, layers, params_format
 from playground.core.layers import _ALL_ACTIVATIONS, LAYER_KINDS
 from playground.data import images, points
 from playground.zoo.autoencoder.config import IMAGE_SETS, AeConfig
+from playground.zoo.session import StackSession
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -156,3 +157,16 @@ def knn_accuracy(train_codes, train_labels, test_codes, test_labels, k: int = 5)
     n_classes = int(max(np.max(train_labels), np.max(test_labels))) + 1
     counts = np.stack([(votes == c).sum(1) for c in range(n_classes)], 1)
     return float((counts.argmax(1) == np.asarray(test_labels)).mean())
+
+
+class Session(StackSession):
+    """One user's autoencoder experiment: config + data + training state + history."""
+
+    data_fields = ("dataset", "n_samples", "noise", "train_ratio", "seed")
+    config_class = AeConfig
+
+    def make_task(self, config, data=None) -> engine.Task:
+        return make_task(config, data)
+
+    def params_json(self) -> dict:
+        return params_json(self.task, self.params)
