@@ -285,6 +285,10 @@ def run(quick: bool = False, progress=None) -> dict:
     result["lstm"] = seq_bench.memory(quick)
     say("transformer: reverse ...")
     result["transformer"] = seq_bench.transformer(quick)
+    from playground.zoo.autoencoder import bench as ae_bench
+
+    say("autoencoder: digits through a 2-D code ...")
+    result["autoencoder"] = ae_bench.autoencoder(quick)
     return result
 
 
