@@ -176,3 +176,8 @@ def test_points_frame_and_view_clicks_are_checked():
         ui.on_view(s, state, "k.", event, bad)
         assert state.pop("k.error").startswith(f"ignored a {event}")
     assert state == {"k.probe": (0.5, -1.0), "k.pair": (1, 3)}
+
+
+def test_a_too_big_decoder_is_named_by_its_own_line():
+    with pytest.raises(ConfigError, match=r"decoder: layer 4: dense 256 relu brings the network to"):
+        ae.make_task(AeConfig(decoder=("dense units=256 activation=relu",) * 4))

@@ -93,7 +93,14 @@ def make_task(config: AeConfig, data: AeData | None = None) -> engine.Task:
     except layers.LayerError as e:
         from playground.core.config import ConfigError
 
-        raise ConfigError("encoder", str(e)) from None
+        # Name the half the layer is in (the whole stack's count and size are the encoder's to cut).
+        cut, msg = code_index(config, data), str(e)
+        half = "decoder" if e.index is not None and e.index > cut else "encoder"
+        if e.index is not None:  # counted within its half, as the user wrote it
+            line = e.index - cut if half == "decoder" else e.index + 1 - int(data.images)
+            last = e.index == len(specs) - 1
+            msg = msg.replace(f"layer {e.index + 1}:", "the output layer:" if last else f"layer {line}:", 1)
+        raise ConfigError(half, msg) from None
     return engine.stack_task(
         config, data, specs, data.shape, "mse", output_activation(data), "regression", jnp.asarray
     )
