@@ -29,6 +29,9 @@ and watch every number move: the loss, every weight, every neuron's output over 
   its hidden state and gates, and the gradient vanishing (or not) as it reaches back in time.
 - **Transformer**: a tiny transformer learns to reverse and sort digits or write text; watch every
   attention weight of every head, the positional encodings and the token embeddings as it learns.
+- **Autoencoder**: squeeze digits, shapes or 2-D points through a code of 1 to 16 numbers and
+  rebuild them; watch the digits sort themselves into clusters in the code plane, click anywhere
+  in it to decode that point, and walk from one image to another through the code space.
 
 Every experiment lives in the URL: copy the link to share it.
 """
@@ -39,6 +42,7 @@ Every experiment lives in the URL: copy the link to share it.
     st.page_link(PAGES[4], label="CNN on handwritten digits", icon=":material/grid_on:")
     st.page_link(PAGES[5], label="Recurrent networks on sequences", icon=":material/replay:")
     st.page_link(PAGES[6], label="A transformer's attention", icon=":material/center_focus_weak:")
+    st.page_link(PAGES[7], label="An autoencoder's code space", icon=":material/compress:")
 
 
 PAGES = [
@@ -49,6 +53,7 @@ PAGES = [
     st.Page("pages/4_CNN.py", title="CNN", icon=":material/grid_on:"),
     st.Page("pages/5_Recurrent.py", title="Recurrent", icon=":material/replay:"),
     st.Page("pages/6_Transformer.py", title="Transformer", icon=":material/center_focus_weak:"),
+    st.Page("pages/7_Autoencoder.py", title="Autoencoder", icon=":material/compress:"),
 ]
 # The tab icon is the circle dataset's thumbnail, made here: an icon font or emoji would be
 # fetched from the internet or depend on the viewer's fonts.

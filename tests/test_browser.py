@@ -285,7 +285,16 @@ def test_play_trains_live_and_pause_stops(new_page, server):
         "() => Array.from(document.querySelectorAll('[data-testid=stSidebarNav] a'))"
         ".map(a => a.innerText.split('\\n').pop().trim())"
     )
-    assert nav == ["Home", "Playground", "Backprop", "Optimizer lab", "CNN", "Recurrent", "Transformer"], nav
+    assert nav == [
+        "Home",
+        "Playground",
+        "Backprop",
+        "Optimizer lab",
+        "CNN",
+        "Recurrent",
+        "Transformer",
+        "Autoencoder",
+    ], nav
     page.evaluate(WATCH_FRAMES_JS)
 
     click_play(page)

@@ -48,6 +48,7 @@ def scene(task, table: list[dict]) -> dict:
         "metrics": ["train_loss", "test_loss"],
         "labels": [int(v) for v in np.asarray(data.labels_test)[:n_test]],
         "range": None,
+        "code_layer": ae.code_index(config, data) + 1,  # in `layers`, whose row 0 is the input
     }
     g = {"n": len(gal), "indices": gal, "labels": [int(data.labels_test[i]) for i in gal]}
     if data.images:

@@ -1,0 +1,72 @@
+"""AppTest for the Autoencoder page. Under AppTest the browser never pulls: each at.run() runs the
+script and the live fragment once (the live loop and the clicks are in
+tests/test_browser_autoencoder.py)."""
+
+import json
+import pathlib
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "7_Autoencoder.py")
+
+
+def page(**query) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def live_data(at) -> dict:
+    (element,) = at.get("bidi_component")
+    return json.loads(element.proto.json)
+
+
+def sess(at):
+    return at.session_state["ae.session"]
+
+
+def test_page_opens_on_digits_plays_and_decodes_a_clicked_point():
+    at = page(n_samples="300")
+    assert not at.exception and not at.error
+    d = live_data(at)
+    assert d["scene"]["kind"] == "autoencoder" and d["scene"]["images"] and d["code"]
+    f = d["frames"][-1]
+    assert f["epoch"] == 0 and len(f["codes"]["x"]) == len(sess(at).task.data.x_test)
+    at.button(key="ae.play").click().run()
+    at.run()
+    d = live_data(at)
+    assert d["playing"] and d["frames"][-1]["epoch"] == sess(at).epoch > 0
+    at.button(key="ae.play").click().run()  # Pause
+    at.session_state["ae.probe"] = (0.1, 0.2)
+    at.session_state["ae.pair"] = (0, 3)
+    at.run()
+    f = live_data(at)["frames"][-1]
+    assert f["decoded"]["z"] == [0.1, 0.2] and f["interp"]["a"] == 0 and not at.exception
+
+
+def test_code_size_layers_and_dataset():
+    at = page(n_samples="200")
+    at.button(key="ae.step").click().run()
+    assert sess(at).epoch == 1
+    at.slider(key="ae.latent").set_value(3).run()
+    assert sess(at).config.latent == 3 and sess(at).epoch == 0
+    assert any("Weights reset: the network changed (latent)" in t.value for t in at.toast)
+    assert live_data(at)["frames"][-1]["codes"]["axes"] == "pca"
+    at.text_area(key="ae.encoder").input("dense units=32 activation=tanh\nconv filters=3").run()
+    assert any("encoder: layer 2: conv layers are not offered here yet" in e.value for e in at.error)
+    assert sess(at).config.encoder == ("dense units=64 activation=relu",)  # the last good network
+    at.text_area(key="ae.encoder").input("dense units=32 activation=tanh").run()
+    assert sess(at).config.encoder == ("dense units=32 activation=tanh",) and not at.error
+    at.selectbox(key="ae.dataset").set_value("moons").run()
+    d = live_data(at)
+    assert not d["scene"]["images"] and d["scene"]["range"] and not at.exception
+
+
+def test_bad_link_values_fall_back_with_a_warning():
+    at = page(latent="99", dataset="mnist", encoder="conv filters=2")
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "latent" in warning and "dataset" in warning and "encoder" in warning
+    assert sess(at).config.latent == 2 and sess(at).config.dataset == "digits"
