@@ -32,6 +32,10 @@ and watch every number move: the loss, every weight, every neuron's output over 
 - **Autoencoder**: squeeze digits, shapes or 2-D points through a code of 1 to 16 numbers and
   rebuild them; watch the digits sort themselves into clusters in the code plane, click anywhere
   in it to decode that point, and walk from one image to another through the code space.
+- **GAN**: two networks play a game — a generator makes points (or digits) from noise, a
+  discriminator tells them from real ones; GAN Lab's views (the discriminator over the plane, the
+  push on every sample, the noise space bent into the data) with Step D / Step G, four losses,
+  your own drawn target, and the numbers: modes covered, energy distance, digits recognized.
 
 Every experiment lives in the URL: copy the link to share it.
 """
@@ -43,6 +47,7 @@ Every experiment lives in the URL: copy the link to share it.
     st.page_link(PAGES[5], label="Recurrent networks on sequences", icon=":material/replay:")
     st.page_link(PAGES[6], label="A transformer's attention", icon=":material/center_focus_weak:")
     st.page_link(PAGES[7], label="An autoencoder's code space", icon=":material/compress:")
+    st.page_link(PAGES[8], label="A GAN's game, step by step", icon=":material/sports_kabaddi:")
 
 
 PAGES = [
@@ -54,6 +59,7 @@ PAGES = [
     st.Page("pages/5_Recurrent.py", title="Recurrent", icon=":material/replay:"),
     st.Page("pages/6_Transformer.py", title="Transformer", icon=":material/center_focus_weak:"),
     st.Page("pages/7_Autoencoder.py", title="Autoencoder", icon=":material/compress:"),
+    st.Page("pages/8_GAN.py", title="GAN", icon=":material/sports_kabaddi:"),
 ]
 # The tab icon is the circle dataset's thumbnail, made here: an icon font or emoji would be
 # fetched from the internet or depend on the viewer's fonts.
