@@ -106,12 +106,16 @@ with st.sidebar:
         st.slider("Momentum", 0.0, 0.99, step=0.01, key=K + "momentum", on_change=apply)
         st.slider("Gradient penalty λ (wgan-gp)", 0.0, 100.0, step=0.5, key=K + "gp_weight", on_change=apply)
         st.number_input("Batch size", 8, 512, key=K + "batch_size", on_change=apply)
-        st.number_input("Generator steps per frame (epoch)", 1, 500, key=K + "steps_per_epoch", on_change=apply)
+        st.number_input(
+            "Generator steps per frame (epoch)", 1, 500, key=K + "steps_per_epoch", on_change=apply
+        )
         st.selectbox("Initialization", ui.INITS, key=K + "init", on_change=apply)
 
 # ---- run controls, Step D / Step G, the game's numbers ----------------------------------------
 playing = st.session_state[K + "playing"]
-top = st.container(key="gan-top").columns([1.05, 0.95, 0.95, 0.95, 1.0, 1.35, 1.1, 1.2, 1.2], vertical_alignment="bottom")
+top = st.container(key="gan-top").columns(
+    [1.05, 0.95, 0.95, 0.95, 1.0, 1.35, 1.1, 1.2, 1.2], vertical_alignment="bottom"
+)
 controls.run_buttons([top[0], top[1], top[4]], K, s, playing, set_playing)
 for col, net, label in ((top[2], "d", "Step D"), (top[3], "g", "Step G")):
     col.button(
@@ -142,12 +146,7 @@ controls.step_if_asked(K, s)
 
 def on_view(event, value):
     """The view's drawing: the user's points become the target (checked first)."""
-    if event != "drawn":
-        return
-    try:
-        apply(dataset="drawn", drawn=ui.drawn_text(value))
-    except ValueError as e:
-        st.session_state[K + "error"] = f"ignored a drawing from the view: {e}"
+    ui.on_view(s, st.session_state, K, event, value)
 
 
 def snap(last, since):

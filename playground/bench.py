@@ -289,6 +289,10 @@ def run(quick: bool = False, progress=None) -> dict:
 
     say("autoencoder: digits through a 2-D code ...")
     result["autoencoder"] = ae_bench.autoencoder(quick)
+    from playground.zoo.gan import bench as gan_bench
+
+    say("gan2d: a ring of 8 Gaussians ...")
+    result["gan2d"] = gan_bench.gan2d(quick)
     return result
 
 

@@ -24,7 +24,7 @@ def _read(path: str, what: str, binary: bool = False):
         raise CliError(f"cannot read {what} {path!r}: {e}") from None
 
 
-NETS = ("mlp", "cnn", "rnn", "lstm", "gru", "transformer", "autoencoder")
+NETS = ("mlp", "cnn", "rnn", "lstm", "gru", "transformer", "autoencoder", "gan")
 SEQUENCE_NETS = ("rnn", "lstm", "gru", "transformer")
 
 
@@ -41,6 +41,10 @@ def config_class(net: str):
         from playground.zoo.autoencoder.config import AeConfig
 
         return AeConfig
+    if net == "gan":
+        from playground.zoo.gan.config import GanConfig
+
+        return GanConfig
     return Config
 
 
@@ -156,11 +160,13 @@ def cmd_train(args) -> int:
     from playground.core import engine, models
 
     if args.epochs is None:
-        args.epochs = {"mlp": 500, "cnn": 10, "autoencoder": 100}.get(args.net, 50)
+        args.epochs = {"mlp": 500, "cnn": 10, "autoencoder": 100, "gan": 200}.get(args.net, 50)
     if args.epochs < 0 or args.epochs > 1_000_000:
         raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
     config = load_config(args)
     engine.enable_compile_cache()
+    if args.net == "gan":
+        return train_gan(args, config)
     if args.net in SEQUENCE_NETS:
         from playground.zoo.sequence import task as seq
 
@@ -219,6 +225,25 @@ def cmd_train(args) -> int:
     return 0
 
 
+def train_gan(args, config) -> int:
+    from playground.zoo.gan import headless
+
+    if args.csv or args.params_in or args.text:
+        raise CliError(
+            "--csv, --params-in and --text are not for --net gan (draw a target: --set dataset=drawn)"
+        )
+    task, state, history, reason = headless.run(config, args.epochs, args.quiet)
+    doc = headless.export(task, state, history, reason)
+    print(headless.summary(state, history, doc["outputs"]["quality"], reason))
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8") as f:
+                json.dump(doc, f)
+        except OSError as e:
+            raise CliError(f"cannot write {args.out!r}: {e}") from None
+    return 0
+
+
 def _floats(text: str, flag: str) -> list[float]:
     try:
         return [float(v) for v in text.split(",") if v.strip()]
@@ -253,7 +278,8 @@ def parser() -> argparse.ArgumentParser:
         choices=NETS,
         default="mlp",
         help="mlp: dense network on 2-D points (default); cnn: convolutional network on images; "
-        "rnn, lstm, gru, transformer: on a sequence task (--set task=...)",
+        "rnn, lstm, gru, transformer: on a sequence task (--set task=...); autoencoder; "
+        "gan: a generator and a discriminator on a 2-D target or the digits",
     )
     t.add_argument("--config", help="config JSON file (fields as in Config, or CnnConfig with --net cnn)")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")

@@ -49,9 +49,11 @@ def near_radius(spread: float) -> float:
     return 3.0 * max(spread, 0.05 / 3)
 
 
-def make_target(config: GanConfig) -> Target:
-    rng = np.random.default_rng([config.seed, 7])
-    n, s = config.n_samples, config.spread
+def make_target(config: GanConfig, n: int | None = None, stream: int = 7) -> Target:
+    """The config's real samples (n of them, default n_samples); another `stream` draws an
+    independent sample of the same distribution (the reference samples are scored against)."""
+    rng = np.random.default_rng([config.seed, stream])
+    n, s = n or config.n_samples, config.spread
     if config.dataset == "digits":
         imgs, labels = images.load_digits()
         take = rng.permutation(len(imgs))[: min(n, len(imgs))]

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
 from playground.core import engine, params_format
 from playground.live.session import MAX_HISTORY
-from playground.zoo.gan import game, train
+from playground.zoo.gan import train
 from playground.zoo.gan.config import HYPER_FIELDS, GanConfig
 from playground.zoo.session import layer_table
 
@@ -110,10 +108,8 @@ class GanSession:
     def params_json(self) -> dict:
         return params_json(self.task, self.state)
 
-    def samples(self, n: int = train.N_FIXED) -> np.ndarray:
-        gdef, _ = self.task.arch.graphdefs
-        z = self.task.fixed_noise[:n]
-        return np.asarray(game.generate(gdef, self.state.g_params, z, self.task.arch.images))
+    def samples(self, n: int = train.N_FIXED):
+        return train.samples(self.task, self.state, n)
 
 
 def params_json(task: train.GanTask, state: train.GanState) -> dict:

@@ -55,6 +55,7 @@ class GanTask:
     arch: GanArch
     real: jax.Array  # (n, dim)
     fixed_noise: jax.Array  # (N_FIXED, noise_dim): the same inputs every frame
+    reference: np.ndarray  # (≤ N_FIXED, dim) real samples drawn apart from the training ones
 
 
 class GanState(NamedTuple):
@@ -103,7 +104,8 @@ def make_task(config: GanConfig, target: Target | None = None) -> GanTask:
         n_real=n,
     )
     fixed = game.noise(config.noise, jax.random.key(config.seed + 12345), N_FIXED, config.noise_dim)
-    return GanTask(config, target, arch, jnp.asarray(target.x), fixed)
+    reference = make_target(config, N_FIXED, stream=8).x
+    return GanTask(config, target, arch, jnp.asarray(target.x), fixed, reference)
 
 
 def _hyper(config: GanConfig) -> dict:
@@ -273,6 +275,12 @@ def single_update(task: GanTask, state: GanState, net: str) -> GanState:
     if int(state.status) != RUNNING:
         return state
     return compiled_single(task.arch, net)(state, task.real)
+
+
+def samples(task: GanTask, state: GanState, n: int = N_FIXED) -> np.ndarray:
+    """The generator's outputs on the first n fixed noise inputs."""
+    gdef, _ = task.arch.graphdefs
+    return np.asarray(game.generate(gdef, state.g_params, task.fixed_noise[:n], task.arch.images))
 
 
 def stop_message(state: GanState) -> str | None:

@@ -61,11 +61,25 @@ def drawn_text(value) -> str:
     out = []
     for p in pts:
         ok = isinstance(p, list) and len(p) == 2
-        ok = ok and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p)
+        ok = ok and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p
+        )
         if not ok or max(abs(p[0]), abs(p[1])) > DRAWN_LIMIT:
             raise ValueError(f"a point is two numbers within ±{DRAWN_LIMIT:g}, got {str(p)[:30]}")
         out.append((float(p[0]), float(p[1])))
     return points_text(out)
+
+
+def on_view(session, state, prefix: str, event: str, value) -> None:
+    """A drawing from the view (untrusted): checked, then the user's points become the target;
+    a bad one is named in `state[prefix + "error"]` and changes nothing."""
+    if event != "drawn":
+        return
+    try:
+        session.apply(session.config.replace(dataset="drawn", drawn=drawn_text(value)))
+        state.pop(prefix + "error", None)
+    except ValueError as e:  # ConfigError is one too
+        state[prefix + "error"] = f"ignored a drawing from the view: {e}"
 
 
 def default_drawing() -> str:
