@@ -190,5 +190,16 @@ with st.expander("Metrics, weight histogram and downloads", icon=":material/down
                          key=K + "dl2")
     d[2].download_button("Data CSV", s.data_csv(), "data.csv", "text/csv", key=K + "dl3")
     d[3].download_button("Loss history CSV", s.history_csv(), "history.csv", "text/csv", key=K + "dl4")
+    e = st.columns([2, 1, 1], vertical_alignment="center")
+    weights = e[0].checkbox(
+        "Take the current weights as the starting point",
+        key=K + "export_weights",
+        help="The script and notebook train this experiment in plain JAX (the same data, seed and updates).",
+    )
+    files = ui.export_files(s, weights)
+    e[1].download_button("Python script", files["py"], "experiment.py", "text/x-python", key=K + "dl5")
+    e[2].download_button(
+        "Notebook", files["ipynb"], "experiment.ipynb", "application/x-ipynb+json", key=K + "dl6"
+    )
 
 st.query_params.from_dict({**s.config.to_query(), **{f"{h}_hide": "1" for h in sorted(hidden)}})

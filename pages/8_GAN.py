@@ -7,7 +7,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from pages.common import controls
 from playground.core.config import ConfigError, from_dict, from_query
 from playground.live import ui as live_ui
-from playground.zoo.gan import frames, ui
+from playground.zoo.gan import frames, quality, ui
 from playground.zoo.gan.config import DATASETS, LOSSES, NOISES, GanConfig
 from playground.zoo.gan.session import GanSession
 
@@ -142,6 +142,9 @@ if s.notice:
     st.toast(s.notice, icon=":material/info:")
     s.notice = None
 controls.step_if_asked(K, s)
+if s.task.target.images:
+    with st.spinner("Training the digits reader that scores the samples (once per server)…"):
+        quality.digits_reader()
 
 
 def on_view(event, value):

@@ -244,6 +244,46 @@ def train_gan(args, config) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from playground.core import engine, models
+    from playground.export import export_text
+    from playground.export.script import ExportError
+
+    if args.net != "mlp":
+        raise CliError(
+            f"export writes the Playground's network (--net mlp) so far; --net {args.net} is not built yet"
+        )
+    if not 0 <= args.epochs <= 1_000_000:
+        raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
+    config = load_config(args)
+    csv = _read(args.csv, "CSV file", binary=True) if args.csv else None
+    if csv is not None and config.dataset != "csv":
+        config = config.replace(dataset="csv")
+    task = engine.make_task(config, engine.load_data(config, csv))
+    params = None
+    if args.params_in:
+        try:  # checked against the network, then written as plain lists
+            loaded = models.layers_to_params(engine.init_state(task).params, load_params_json(args.params_in))
+        except ValueError as e:
+            raise CliError(str(e)) from None
+        params = models.params_to_layers(loaded)
+    try:
+        text = export_text(task, args.epochs, args.format, params)
+    except ExportError as e:
+        raise CliError(str(e)) from None
+    try:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise CliError(f"cannot write {args.out!r}: {e}") from None
+    print(
+        f"wrote {args.out} ({args.format}, {len(text):,} characters): run it with python {args.out}"
+        if args.format == "py"
+        else f"wrote {args.out} (a notebook, {len(text):,} characters)"
+    )
+    return 0
+
+
 def _floats(text: str, flag: str) -> list[float]:
     try:
         return [float(v) for v in text.split(",") if v.strip()]
@@ -303,6 +343,16 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--y", required=True, help="targets, one per output: T1,T2")
     r.add_argument("--json", action="store_true", help="print one JSON object")
     r.set_defaults(func=cmd_trace)
+    x = sub.add_parser("export", help="write the experiment as a standalone JAX script or notebook")
+    x.add_argument("--net", choices=NETS, default="mlp", help="the network type (mlp so far)")
+    x.add_argument("--config", help="config JSON file")
+    x.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")
+    x.add_argument("--params-in", help="start from these weights (a params object or a train --out file)")
+    x.add_argument("--csv", help="CSV data file with columns x1,x2,label (embedded in the file)")
+    x.add_argument("--epochs", type=int, default=500, help="the file's default epochs (500)")
+    x.add_argument("--format", choices=("py", "ipynb"), required=True, help="a Python script or a notebook")
+    x.add_argument("--out", required=True, help="the file to write")
+    x.set_defaults(func=cmd_export)
     b = sub.add_parser("bench", help="measure the engine (see README)")
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.add_argument("--quick", action="store_true", help="fewer repetitions (for tests)")
