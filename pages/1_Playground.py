@@ -5,6 +5,8 @@ import json
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from pages.common.controls import export_buttons
+from playground.core import models
 from playground.core.config import ConfigError, from_dict
 from playground.data.points import DATASETS, DataError
 from playground.live import channel, figures, frames, stream, ui, view
@@ -104,8 +106,13 @@ with st.sidebar:
     rows = ui.data_controls(st.session_state, K)
     controls(rows[:-1])
     if "dataset" not in hidden:
-        st.file_uploader(f"Upload CSV (x1,x2,label; up to {ui.UPLOAD_LIMIT})", type=["csv", "txt"],
-                         key=K + "upload", on_change=upload_csv, max_upload_size=ui.UPLOAD_MB)
+        st.file_uploader(
+            f"Upload CSV (x1,x2,label; up to {ui.UPLOAD_LIMIT})",
+            type=["csv", "txt"],
+            key=K + "upload",
+            on_change=upload_csv,
+            max_upload_size=ui.UPLOAD_MB,
+        )
         if st.session_state.get(K + "csv_error"):
             st.error(st.session_state[K + "csv_error"])
     if "features" not in hidden:
@@ -121,13 +128,31 @@ playing = st.session_state[K + "playing"]
 top_rows = [r for r in ui.top_row(s.config) if not ui.is_hidden(r[1], hidden)]
 widths = [1.1, 1.0, 1.05, *([1.2] * len(top_rows))]
 top = st.container(key="pg-top").columns(widths, vertical_alignment="bottom")
-top[0].button("Pause" if playing else "Play", key=K + "play", type="primary", width="stretch",
-              icon=":material/pause:" if playing else ":material/play_arrow:", on_click=set_playing,
-              args=(not playing,), disabled=not s.running and not playing)
-top[1].button("Step", key=K + "step", width="stretch", icon=":material/skip_next:", on_click=step_once,
-              disabled=playing or not s.running)
-top[2].button("Reset", key=K + "reset", width="stretch", icon=":material/restart_alt:",
-              on_click=lambda: (s.reset(), set_playing(False)))
+top[0].button(
+    "Pause" if playing else "Play",
+    key=K + "play",
+    type="primary",
+    width="stretch",
+    icon=":material/pause:" if playing else ":material/play_arrow:",
+    on_click=set_playing,
+    args=(not playing,),
+    disabled=not s.running and not playing,
+)
+top[1].button(
+    "Step",
+    key=K + "step",
+    width="stretch",
+    icon=":material/skip_next:",
+    on_click=step_once,
+    disabled=playing or not s.running,
+)
+top[2].button(
+    "Reset",
+    key=K + "reset",
+    width="stretch",
+    icon=":material/restart_alt:",
+    on_click=lambda: (s.reset(), set_playing(False)),
+)
 for col, row in zip(top[3:], top_rows):
     with col:
         controls([row])
@@ -143,15 +168,20 @@ if st.session_state.pop(K + "stepping", False):
 
 # ---- view options, then the live view -----------------------------------------------------
 opts = st.container(key="pg-opts").columns([1.75, 1.1, 1.1, 1.05, 2.4], vertical_alignment="center")
-edges = opts[0].segmented_control("Edges", ["weights", "gradients"], default="weights", key=K + "edges",
-                                  label_visibility="collapsed")
+edges = opts[0].segmented_control(
+    "Edges", ["weights", "gradients"], default="weights", key=K + "edges", label_visibility="collapsed"
+)
 test = opts[1].toggle("Test data", key=K + "show_test")
 disc = opts[2].toggle("Discretize", key=K + "discretize")
 logy = opts[3].toggle("Log loss", key=K + "log")
 if s.task.data.task == "classification" and "dataset" not in hidden:
-    opts[4].segmented_control("Click adds", key=K + "add_class", label_visibility="collapsed",
-                              options=ui.CLASS_NAMES[: s.task.data.n_classes],
-                              help="Choose a class, then click the output plane to add a point")
+    opts[4].segmented_control(
+        "Click adds",
+        key=K + "add_class",
+        label_visibility="collapsed",
+        options=ui.CLASS_NAMES[: s.task.data.n_classes],
+        help="Choose a class, then click the output plane to add a point",
+    )
 
 
 @st.fragment
@@ -159,19 +189,36 @@ def live():
     if st.session_state.pop(K + "rerun_app", False):
         st.rerun(scope="app")
     add = st.session_state.get(K + "add_class")
-    opt = view.Options(show_test=test, discretize=disc, edges=edges or "weights", log_y=logy,
-                       editable="hidden" not in hidden,
-                       add_class=ui.CLASS_NAMES.index(add) if add in ui.CLASS_NAMES else None)
+    opt = view.Options(
+        show_test=test,
+        discretize=disc,
+        edges=edges or "weights",
+        log_y=logy,
+        editable="hidden" not in hidden,
+        add_class=ui.CLASS_NAMES.index(add) if add in ui.CLASS_NAMES else None,
+    )
     scene = view.scene(s, opt, st.session_state.setdefault(K + "scene_cache", {}))
     pace = st.session_state[K + "pace"]
-    data = channel.next_data(st.session_state, K, scene, batch=lambda n: view.batch(s, pace, opt, n),
-                             still=lambda: view.snapshot(s, opt, s.epoch),
-                             curve=lambda: frames.curve(s.history), running=lambda: s.running,
-                             pause_on=".st-key-pg-play button")
+    data = channel.next_data(
+        st.session_state,
+        K,
+        scene,
+        batch=lambda n: view.batch(s, pace, opt, n),
+        still=lambda: view.snapshot(s, opt, s.epoch),
+        curve=lambda: frames.curve(s.history),
+        running=lambda: s.running,
+        pause_on=".st-key-pg-play button",
+    )
     if playing and not data["playing"]:
         st.rerun(scope="app")  # training stopped: redraw the controls; that run shows the final state
-    live_component()(data=data, key=K + "live", on_pull_change=lambda: None, on_need_change=lambda: None,
-                     on_click_change=add_clicked_point, on_layer_change=change_layers)
+    live_component()(
+        data=data,
+        key=K + "live",
+        on_pull_change=lambda: None,
+        on_need_change=lambda: None,
+        on_click_change=add_clicked_point,
+        on_layer_change=change_layers,
+    )
     if s.stop_reason:
         st.warning(s.stop_reason)
 
@@ -186,20 +233,12 @@ with st.expander("Metrics, weight histogram and downloads", icon=":material/down
         st.plotly_chart(figures.weights_figure(s.layers()), key=K + "hist", config=figures.PLOTLY_CONFIG)
     d = st.columns(4)
     d[0].download_button("Config JSON", s.config.to_json(), "config.json", "application/json", key=K + "dl1")
-    d[1].download_button("Weights JSON", json.dumps(s.params_json()), "weights.json", "application/json",
-                         key=K + "dl2")
+    d[1].download_button(
+        "Weights JSON", json.dumps(s.params_json()), "weights.json", "application/json", key=K + "dl2"
+    )
     d[2].download_button("Data CSV", s.data_csv(), "data.csv", "text/csv", key=K + "dl3")
     d[3].download_button("Loss history CSV", s.history_csv(), "history.csv", "text/csv", key=K + "dl4")
-    e = st.columns([2, 1, 1], vertical_alignment="center")
-    weights = e[0].checkbox(
-        "Take the current weights as the starting point",
-        key=K + "export_weights",
-        help="The script and notebook train this experiment in plain JAX (the same data, seed and updates).",
-    )
-    files = ui.export_files(s, weights)
-    e[1].download_button("Python script", files["py"], "experiment.py", "text/x-python", key=K + "dl5")
-    e[2].download_button(
-        "Notebook", files["ipynb"], "experiment.ipynb", "application/x-ipynb+json", key=K + "dl6"
-    )
+    start = lambda: models.params_to_layers(s.state.params)  # noqa: E731
+    export_buttons(K, s.task, s.epoch or 500, start, "experiment")
 
 st.query_params.from_dict({**s.config.to_query(), **{f"{h}_hide": "1" for h in sorted(hidden)}})

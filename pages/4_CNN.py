@@ -5,6 +5,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from pages.common import controls
+from playground import export
 from playground.core.config import ConfigError, from_dict, from_query
 from playground.data.images import IMAGE_SETS
 from playground.data.points import DataError
@@ -200,5 +201,11 @@ def snap(last, since):
 
 scene = lambda: frames.scene(s.task, s.table())  # noqa: E731
 controls.live_view(K, s, scene, snap, frames.MODULE, on_view, ui.VIEW_EVENTS)
-controls.downloads(K, s, "cnn", "python -m playground train --net cnn --config cnn-config.json")
+controls.downloads(
+    K,
+    s,
+    "cnn",
+    "python -m playground train --net cnn --config cnn-config.json",
+    export=(s.epoch or 10, lambda: export.start_weights(s.task, s.params_json()["layers"])),
+)
 st.query_params.from_dict(s.config.to_query())

@@ -245,28 +245,35 @@ def train_gan(args, config) -> int:
 
 
 def cmd_export(args) -> int:
-    from playground.core import engine, models
-    from playground.export import export_text
+    from playground.core import engine
+    from playground.export import export_text, start_weights
     from playground.export.script import ExportError
 
-    if args.net != "mlp":
+    if args.net not in ("mlp", "cnn"):
         raise CliError(
-            f"export writes the Playground's network (--net mlp) so far; --net {args.net} is not built yet"
+            f"export writes the Playground's network (--net mlp) and the CNN (--net cnn) so far; "
+            f"--net {args.net} is not built yet"
         )
     if not 0 <= args.epochs <= 1_000_000:
         raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
     config = load_config(args)
-    csv = _read(args.csv, "CSV file", binary=True) if args.csv else None
-    if csv is not None and config.dataset != "csv":
-        config = config.replace(dataset="csv")
-    task = engine.make_task(config, engine.load_data(config, csv))
+    if args.net == "cnn":
+        from playground.zoo.cnn import task as cnn
+
+        if args.csv:
+            raise CliError("--csv is for --net mlp; the cnn trains on dataset mnist, digits or shapes")
+        task = cnn.make_task(config)
+    else:
+        csv = _read(args.csv, "CSV file", binary=True) if args.csv else None
+        if csv is not None and config.dataset != "csv":
+            config = config.replace(dataset="csv")
+        task = engine.make_task(config, engine.load_data(config, csv))
     params = None
     if args.params_in:
         try:  # checked against the network, then written as plain lists
-            loaded = models.layers_to_params(engine.init_state(task).params, load_params_json(args.params_in))
+            params = start_weights(task, load_params_json(args.params_in))
         except ValueError as e:
             raise CliError(str(e)) from None
-        params = models.params_to_layers(loaded)
     try:
         text = export_text(task, args.epochs, args.format, params)
     except ExportError as e:
@@ -344,7 +351,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print one JSON object")
     r.set_defaults(func=cmd_trace)
     x = sub.add_parser("export", help="write the experiment as a standalone JAX script or notebook")
-    x.add_argument("--net", choices=NETS, default="mlp", help="the network type (mlp so far)")
+    x.add_argument("--net", choices=NETS, default="mlp", help="the network type (mlp or cnn so far)")
     x.add_argument("--config", help="config JSON file")
     x.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")
     x.add_argument("--params-in", help="start from these weights (a params object or a train --out file)")

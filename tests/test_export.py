@@ -148,8 +148,13 @@ def test_user_data_stays_data_and_errors_are_named(tmp_path, capsys):
     out = tmp_path / "x.py"
     assert cli.main(["export", "--format", "py", "--csv", str(hostile), "--out", str(out)]) == 2
     assert "line 2" in capsys.readouterr().err and not out.exists()
-    assert cli.main(["export", "--net", "cnn", "--format", "py", "--out", str(out)]) == 2
+    assert cli.main(["export", "--net", "lstm", "--format", "py", "--out", str(out)]) == 2
     assert "not built yet" in capsys.readouterr().err
+    assert (
+        cli.main(["export", "--net", "cnn", "--set", "dataset=mnist", "--format", "py", "--out", str(out)])
+        == 2
+    )
+    assert "at most 2,000,000 are written" in capsys.readouterr().err
     assert (
         cli.main(
             ["export", "--format", "py", "--set", "hidden=3", "--params-in", str(hostile), "--out", str(out)]
@@ -163,20 +168,62 @@ def test_user_data_stays_data_and_errors_are_named(tmp_path, capsys):
     assert not any("__import__" in v or "system" in v for v in strings)
 
 
-def test_playground_buttons_give_files_that_replay_the_session(tmp_path):
+def test_playground_and_cnn_pages_have_the_buttons(tmp_path):
     from streamlit.testing.v1 import AppTest
 
-    from playground.live import ui
+    root = pathlib.Path(__file__).resolve().parents[1] / "pages"
+    for page, query in (("1_Playground.py", {}), ("4_CNN.py", {"dataset": "digits", "n_samples": "200"})):
+        at = AppTest.from_file(str(root / page))
+        for k, v in query.items():
+            at.query_params[k] = v
+        at.run(timeout=300)
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert "Python script" in labels and "Notebook" in labels and not at.exception, page
+
+
+CNN = [
+    "dataset=digits",
+    "n_samples=300",
+    "layers=conv filters=4 kernel=3 stride=2 padding=valid activation=relu,"
+    "avgpool window=2,flatten,dropout rate=0.3,dense units=16 activation=tanh",
+    "optimizer=adam",
+]
+
+
+def test_cnn_script_reproduces_train_out_and_the_session(tmp_path):
+    from playground.export import export_text, start_weights
+    from playground.zoo.cnn.task import Session
+
+    ref, script = tmp_path / "ref.json", tmp_path / "cnn.py"
+    base = ["--net", "cnn", *sets(CNN)]
+    assert cli.main(["train", "--epochs", "4", "--quiet", "--out", str(ref), *base]) == 0
+    assert cli.main(["export", "--format", "py", "--epochs", "4", "--out", str(script), *base]) == 0
+    done = run_script(script, tmp_path, "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert close(json.loads(done.stdout), json.loads(ref.read_text())["history"]) <= 1e-4
+    # The page's button with the current weights: the script starts where the session is.
+    from playground.core.config import set_items
+    from playground.zoo.cnn.config import CnnConfig
+
+    s = Session(set_items(CNN, CnnConfig()))
+    s.step(3)
+    path = tmp_path / "from_weights.py"
+    path.write_text(export_text(s.task, 2, "py", start_weights(s.task, s.params_json()["layers"])))
+    done = run_script(path, tmp_path, "--json", "--epochs", "1")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)[0]["train_loss"] < s.history["train_loss"][0]
+
+
+def test_playground_buttons_give_files_that_replay_the_session(tmp_path):
+    from playground.core import models
+    from playground.export import export_text
     from playground.live.session import Session
 
-    at = AppTest.from_file(str(pathlib.Path(__file__).resolve().parents[1] / "pages" / "1_Playground.py"))
-    at.run(timeout=300)
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert "Python script" in labels and "Notebook" in labels and not at.exception
     s = Session()
     s.step(9)
     for with_weights in (False, True):
-        files = ui.export_files(s, with_weights)
+        start = models.params_to_layers(s.state.params) if with_weights else None
+        files = {fmt: export_text(s.task, s.epoch, fmt, start) for fmt in ("py", "ipynb")}
         path = tmp_path / f"exp{with_weights}.py"
         path.write_text(files["py"])
         done = run_script(path, tmp_path, "--json", "--epochs", "3")

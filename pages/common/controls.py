@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 
+from playground import export
 from playground.live import channel, stream
 from playground.live import frames as live_frames
 from playground.live import ui as live_ui
@@ -107,8 +108,9 @@ def live_view(K: str, s, scene, snap, module, on_view, events):
         st.warning(s.stop_reason)
 
 
-def downloads(K: str, s, name: str, command: str):
-    """Config and weights as JSON files, and the command that trains the same network headless."""
+def downloads(K: str, s, name: str, command: str, export=None):
+    """Config and weights as JSON files, and the command that trains the same network headless;
+    with `export` = (epochs, start), the experiment as a script and a notebook (export_buttons)."""
     with st.expander("Downloads", icon=":material/download:"):
         d = st.columns(3)
         d[0].download_button(
@@ -117,3 +119,32 @@ def downloads(K: str, s, name: str, command: str):
         weights, file = json.dumps(s.params_json()), f"{name}-weights.json"
         d[1].download_button("Weights JSON", weights, file, "application/json", key=K + "dl2")
         d[2].caption(f"Train it headless: `{command}`")
+        if export is not None:
+            export_buttons(K, s.task, *export, name=name)
+
+
+def export_buttons(K: str, task, epochs: int, start, name: str):
+    """Python script and Notebook buttons for `task` (built when clicked); `start()` gives the
+    current weights ([{"kernel", "bias"}] per layer) for the box that asks for them."""
+    e = st.columns([2, 1, 1], vertical_alignment="center")
+    try:
+        export.check(task)
+    except ValueError as err:  # an experiment the exporter cannot write: say which
+        e[0].caption(f"No script for this experiment: {err}.")
+        return
+    with_weights = e[0].checkbox(
+        "Take the current weights as the starting point",
+        key=K + "export_weights",
+        help="The script and the notebook train this experiment in plain JAX (same data, seed, updates).",
+    )
+    params = start() if with_weights else None
+    for col, fmt, label, mime in ((e[1], "py", "Python script", "text/x-python"),
+                                  (e[2], "ipynb", "Notebook", "application/x-ipynb+json")):
+        col.download_button(
+            label,
+            lambda fmt=fmt: export.export_text(task, epochs, fmt, params),
+            f"{name}.{fmt}",
+            mime,
+            key=K + "dl_" + fmt,
+            on_click="ignore",
+        )

@@ -16,6 +16,8 @@ import textwrap
 import numpy as np
 
 from playground.core import engine
+from playground.export import stack
+from playground.export.stack import ExportError  # noqa: F401  (the exporter's error)
 
 VERSION = "0.1.0"  # pyproject.toml's
 MAX_EMBEDDED_FLOATS = 2_000_000  # data and weights written into one file
@@ -26,8 +28,11 @@ prints the train and test loss of every epoch (--json: only the history, as the 
 `python -m playground train --out` file writes it)."""
 
 
-class ExportError(ValueError):
-    """An experiment this exporter cannot write (named)."""
+# A stack measures a big set in slices of 512 (memory), as the app does.
+SLICED = """if len(x) > 512:
+        z = jax.lax.map(lambda xi: forward(params, xi[None])[0], x, batch_size=512)
+    else:
+        z = forward(params, x)"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,23 +104,38 @@ _OPTIMIZERS = {
 }
 
 
-def mlp_sections(task: engine.Task, epochs: int, params=None) -> list[Section]:
-    """The sections of an MLP experiment's script (`params`: start from these weights, a list
-    of {"kernel", "bias"} per layer, instead of the seeded initialization)."""
-    c, a = task.config, task.arch
-    if a.stack:
-        raise ExportError("only the Playground's network (--net mlp) can be exported yet")
+def check(task: engine.Task) -> None:
+    """Raises ExportError for a network kind not written yet or data too big to embed."""
+    if task.arch.stack:
+        stack.check(task.arch)
     floats = sum(int(np.prod(np.shape(v))) for v in (task.x_train, task.y_train, task.x_test, task.y_test))
     if floats > MAX_EMBEDDED_FLOATS:
-        raise ExportError(f"the data has {floats:,} numbers; at most {MAX_EMBEDDED_FLOATS:,} are written")
-    acts = [*c.layer_activations(), c.output_activation]
-    used = sorted(set(acts))
+        raise ExportError(
+            f"the data has {floats:,} numbers and at most {MAX_EMBEDDED_FLOATS:,} are written into a file: "
+            "use fewer samples or smaller images"
+        )
+
+
+def sections(task: engine.Task, epochs: int, params=None) -> list[Section]:
+    """The sections of an experiment's script: the Playground's MLP or a stack of the kinds in
+    `stack.KINDS` (`params`: start from these weights, a list of {"kernel", "bias"} per layer
+    that has them, instead of the seeded initialization)."""
+    check(task)
+    c, a = task.config, task.arch
+    acts = stack.activations(a) if a.stack else [*c.layer_activations(), c.output_activation]
+    used = sorted(set(acts) | {a.output_activation})
     opt_fn, hypers = _OPTIMIZERS[c.optimizer]
     opt_args = ", ".join(f"{kw}=np.float32(CONFIG[{field!r}])" for kw, field in hypers)
     init_fn, bias_value = _INITS[c.init]
-    dropout_layers = [i for i, spec in enumerate(a.specs) if spec.dropout]
+    if a.stack:
+        sites = [(i, shape, repr(rate)) for i, shape, rate in engine.dropout_sites(a)]
+        title = f"{c.dataset} images, {len(a.specs)} layers"
+        what = f"images ({'×'.join(map(str, a.in_shape))}, pixels in [0, 1])"
+    else:
+        sites = [(i, (s.units,), "CONFIG['dropout']") for i, s in enumerate(a.specs) if s.dropout]
+        title = f"{c.dataset} data, network {'-'.join(map(str, [a.n_in, *c.hidden, a.n_out]))}"
+        what = f"the features {', '.join(c.features)} of each point"
     sections = []
-    title = f"{c.dataset} data, network {'-'.join(map(str, [a.n_in, *c.hidden, a.n_out]))}"
     sections.append(
         Section(
             f"Neural Network Playground experiment: {title}",
@@ -136,7 +156,7 @@ def mlp_sections(task: engine.Task, epochs: int, params=None) -> list[Section]:
     )
     data_code = "\n".join(
         [
-            f"# Inputs: the features {', '.join(c.features)} of each point; targets as the loss wants them.",
+            f"# Inputs: {what}; targets as the loss wants them.",
             _array("X_TRAIN", task.x_train),
             _array("Y_TRAIN", task.y_train),
             _array("X_TEST", task.x_test),
@@ -147,8 +167,8 @@ def mlp_sections(task: engine.Task, epochs: int, params=None) -> list[Section]:
     sections.append(
         Section(
             "The data",
-            f"The {len(task.x_train)} training and {len(task.x_test)} test points exactly as the network "
-            "sees them: the input features of each point and its target.",
+            f"The {len(task.x_train)} training and {len(task.x_test)} test examples exactly as the "
+            f"network sees them: {what} and the targets.",
             data_code,
         )
     )
@@ -162,8 +182,10 @@ def mlp_sections(task: engine.Task, epochs: int, params=None) -> list[Section]:
         weights += (
             f"\nSTART = [{', '.join(f'(START_{i}_KERNEL, START_{i}_BIAS)' for i in range(len(params)))}]"
         )
-    sections.append(
-        Section(
+    model = (
+        stack.model_section(a, c, act_lines, init_fn, bias_value, weights, params is not None)
+        if a.stack
+        else Section(
             "The model",
             "A small Flax NNX module: dense layers, each followed by its activation; dropout after a "
             "hidden layer while training. Kernels are drawn in layer order from the seed"
@@ -173,7 +195,7 @@ def mlp_sections(task: engine.Task, epochs: int, params=None) -> list[Section]:
 }}
 LAYER_SIZES = {[a.n_in, *[s.units for s in a.specs]]!r}
 LAYER_ACTIVATIONS = {acts!r}
-OUTPUT_ACTIVATION = {c.output_activation!r}
+OUTPUT_ACTIVATION = {a.output_activation!r}
 KERNEL_INIT = {init_fn}
 BIAS_INIT = {bias_value!r}{weights}
 
@@ -216,13 +238,14 @@ model = MLP(CONFIG["seed"])
             + "graphdef, params = nnx.split(model, nnx.Param)",
         )
     )
+    sections.append(model)
     kind = a.kind
     if kind == "regression":
         accuracy = "correct = jnp.zeros_like(per)"
-    elif a.n_out > 1:
+    elif a.n_out > 1 or a.stack:
         accuracy = "correct = (jnp.argmax(z, -1) == jnp.argmax(y, -1)).astype(jnp.float32)"
     else:
-        t = 0.5 if c.output_activation == "sigmoid" else 0.0
+        t = 0.5 if a.output_activation == "sigmoid" else 0.0
         accuracy = (
             f"out = ACTIVATIONS[OUTPUT_ACTIVATION](z[:, 0])\n"
             f"    correct = ((out > {t!r}) == (y[:, 0] > {t!r})).astype(jnp.float32)"
@@ -250,7 +273,7 @@ def forward(params, x, keep=None):
 
 def measure(params, x, y):
     """Each example's loss and whether it is classified right (no dropout, no penalty)."""
-    z = forward(params, x)
+    {"z = forward(params, x)" if not a.stack else SLICED}
     per = per_example_loss(z, y)
     {accuracy}
     return per, correct''',
@@ -270,7 +293,7 @@ def measure(params, x, y):
             "permutations, chosen by the key, composed with a rotation (the app's cheap shuffle). "
             "A short last minibatch is padded and masked. Dropout keeps a unit when a uniform draw "
             "is at least the rate, and scales it by 1/(1 − rate).",
-            _orders_code(c, a, dropout_layers),
+            _orders_code(c, a, sites),
         )
     )
     sections.append(
@@ -286,7 +309,7 @@ def measure(params, x, y):
     return sections
 
 
-def _orders_code(c, a, dropout_layers) -> str:
+def _orders_code(c, a, sites) -> str:
     lines = [
         f"N_TRAIN, STEPS, BATCH, POOL = {a.n_train!r}, {a.steps!r}, {a.batch!r}, {engine.POOL!r}",
         "pool_rng = np.random.default_rng([CONFIG['seed'], N_TRAIN])",
@@ -320,18 +343,20 @@ def _orders_code(c, a, dropout_layers) -> str:
         "def dropout_masks(epoch_key, step=None):",
         '    """Per layer, its dropout multipliers: for the epoch\'s every step, or for one step."""',
     ]
-    if not dropout_layers:
+    if not sites:
         lines.append("    return None")
     else:
         lines += [
             f"    keep = [None] * {len(a.specs)}",
-            f"    for i, units in {[(i, a.specs[i].units) for i in dropout_layers]!r}:",
+            f"    sites = [{', '.join(f'({i}, {shape!r}, {rate})' for i, shape, rate in sites)}]",
+            "    for i, shape, rate in sites:  # (layer, one example's mask shape, rate)",
             "        if step is None:",
-            "            u = jax.random.uniform(jax.random.fold_in(epoch_key, i + 1), (STEPS, BATCH, units))",
+            "            key = jax.random.fold_in(epoch_key, i + 1)",
+            "            u = jax.random.uniform(key, (STEPS, BATCH, *shape))",
             "        else:",
             "            step_key = jax.random.fold_in(epoch_key, step)",
-            "            u = jax.random.uniform(jax.random.fold_in(step_key, i + 1), (BATCH, units))",
-            "        keep[i] = (u >= CONFIG['dropout']).astype(jnp.float32) / (1 - CONFIG['dropout'])",
+            "            u = jax.random.uniform(jax.random.fold_in(step_key, i + 1), (BATCH, *shape))",
+            "        keep[i] = (u >= rate).astype(jnp.float32) / (1 - rate)",
             "    return keep",
         ]
     return "\n".join(lines)

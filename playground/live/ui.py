@@ -329,15 +329,3 @@ def metrics_table(session, epochs_per_frame: int | None = None) -> list[dict]:
 
 
 __all__ = ["CHOICES"]
-
-
-def export_files(session, with_weights: bool) -> dict[str, str]:
-    """The Playground's experiment as a standalone script and notebook ({"py", "ipynb"}): its
-    config and data (clicked points and uploads included), trained for as many epochs as it has
-    been here (500 if none), from the seed's weights or, `with_weights`, from the current ones."""
-    from playground.core import models
-    from playground.export import export_text
-
-    params = models.params_to_layers(session.state.params) if with_weights else None
-    epochs = session.epoch or 500
-    return {fmt: export_text(session.task, epochs, fmt, params) for fmt in ("py", "ipynb")}
