@@ -249,20 +249,22 @@ def cmd_export(args) -> int:
     from playground.export import export_text, start_weights
     from playground.export.script import ExportError
 
-    if args.net not in ("mlp", "cnn"):
+    if args.net not in ("mlp", "cnn", "autoencoder"):
         raise CliError(
-            f"export writes the Playground's network (--net mlp) and the CNN (--net cnn) so far; "
+            f"export writes the Playground's network (--net mlp), the CNN and the autoencoder so far; "
             f"--net {args.net} is not built yet"
         )
     if not 0 <= args.epochs <= 1_000_000:
         raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
     config = load_config(args)
-    if args.net == "cnn":
-        from playground.zoo.cnn import task as cnn
-
+    if args.net != "mlp":
         if args.csv:
-            raise CliError("--csv is for --net mlp; the cnn trains on dataset mnist, digits or shapes")
-        task = cnn.make_task(config)
+            raise CliError(f"--csv is for --net mlp; --net {args.net} makes its own data")
+        if args.net == "cnn":
+            from playground.zoo.cnn.task import make_task
+        else:
+            from playground.zoo.autoencoder.task import make_task
+        task = make_task(config)
     else:
         csv = _read(args.csv, "CSV file", binary=True) if args.csv else None
         if csv is not None and config.dataset != "csv":
@@ -351,7 +353,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print one JSON object")
     r.set_defaults(func=cmd_trace)
     x = sub.add_parser("export", help="write the experiment as a standalone JAX script or notebook")
-    x.add_argument("--net", choices=NETS, default="mlp", help="the network type (mlp or cnn so far)")
+    x.add_argument("--net", choices=NETS, default="mlp", help="mlp, cnn or autoencoder (so far)")
     x.add_argument("--config", help="config JSON file")
     x.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")
     x.add_argument("--params-in", help="start from these weights (a params object or a train --out file)")

@@ -238,3 +238,14 @@ def test_playground_buttons_give_files_that_replay_the_session(tmp_path):
         else:  # from the weights at epoch 9: a lower loss than the seed's start
             assert got[0]["train_loss"] < s.history["train_loss"][0]
         assert nbformat.reads(files["ipynb"], as_version=4).cells
+
+
+@pytest.mark.parametrize("data", ["digits", "spiral"])
+def test_autoencoder_script_reproduces_train_out(tmp_path, data):
+    ref, script = tmp_path / "ref.json", tmp_path / "ae.py"
+    base = ["--net", "autoencoder", "--set", f"dataset={data}", "--set", "n_samples=300"]
+    assert cli.main(["train", "--epochs", "3", "--quiet", "--out", str(ref), *base]) == 0
+    assert cli.main(["export", "--format", "py", "--epochs", "3", "--out", str(script), *base]) == 0
+    done = run_script(script, tmp_path, "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert close(json.loads(done.stdout), json.loads(ref.read_text())["history"]) <= 1e-4

@@ -129,8 +129,11 @@ def sections(task: engine.Task, epochs: int, params=None) -> list[Section]:
     init_fn, bias_value = _INITS[c.init]
     if a.stack:
         sites = [(i, shape, repr(rate)) for i, shape, rate in engine.dropout_sites(a)]
-        title = f"{c.dataset} images, {len(a.specs)} layers"
-        what = f"images ({'×'.join(map(str, a.in_shape))}, pixels in [0, 1])"
+        title = f"{c.dataset} data, {len(a.specs)} layers"
+        if len(a.in_shape) == 3:
+            what = f"images ({'×'.join(map(str, a.in_shape))}, pixels in [0, 1])"
+        else:
+            what = f"vectors of {a.in_shape[0]} numbers"
     else:
         sites = [(i, (s.units,), "CONFIG['dropout']") for i, s in enumerate(a.specs) if s.dropout]
         title = f"{c.dataset} data, network {'-'.join(map(str, [a.n_in, *c.hidden, a.n_out]))}"
@@ -253,10 +256,10 @@ model = MLP(CONFIG["seed"])
     sections.append(
         Section(
             "The loss",
-            f"Per-example loss `{c.loss}` on the output's pre-activation, plus L1/L2 on the kernels "
+            f"Per-example loss `{a.loss}` on the output's pre-activation, plus L1/L2 on the kernels "
             "(never the biases) while training.",
             f'''def per_example_loss(z, y):
-    return {_LOSSES[c.loss]}
+    return {_LOSSES[a.loss]}
 
 
 def penalty(params):
