@@ -249,22 +249,26 @@ def cmd_export(args) -> int:
     from playground.export import export_text, start_weights
     from playground.export.script import ExportError
 
-    if args.net not in ("mlp", "cnn", "autoencoder"):
-        raise CliError(
-            f"export writes the Playground's network (--net mlp), the CNN and the autoencoder so far; "
-            f"--net {args.net} is not built yet"
-        )
+    if args.net == "gan":
+        raise CliError("export writes every network but the GAN so far; --net gan is not built yet")
     if not 0 <= args.epochs <= 1_000_000:
         raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
     config = load_config(args)
     if args.net != "mlp":
         if args.csv:
             raise CliError(f"--csv is for --net mlp; --net {args.net} makes its own data")
-        if args.net == "cnn":
+        if args.net in SEQUENCE_NETS:
+            from playground.zoo.sequence import task as seq
+
+            task = seq.make_task(config, text=_read(args.text, "text file") if args.text else None)
+        elif args.net == "cnn":
             from playground.zoo.cnn.task import make_task
+
+            task = make_task(config)
         else:
             from playground.zoo.autoencoder.task import make_task
-        task = make_task(config)
+
+            task = make_task(config)
     else:
         csv = _read(args.csv, "CSV file", binary=True) if args.csv else None
         if csv is not None and config.dataset != "csv":
@@ -353,11 +357,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print one JSON object")
     r.set_defaults(func=cmd_trace)
     x = sub.add_parser("export", help="write the experiment as a standalone JAX script or notebook")
-    x.add_argument("--net", choices=NETS, default="mlp", help="mlp, cnn or autoencoder (so far)")
+    x.add_argument("--net", choices=NETS, default="mlp", help="the network type (every one but gan so far)")
     x.add_argument("--config", help="config JSON file")
     x.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")
     x.add_argument("--params-in", help="start from these weights (a params object or a train --out file)")
     x.add_argument("--csv", help="CSV data file with columns x1,x2,label (embedded in the file)")
+    x.add_argument("--text", help="UTF-8 text for --set task=text (embedded as token ids)")
     x.add_argument("--epochs", type=int, default=500, help="the file's default epochs (500)")
     x.add_argument("--format", choices=("py", "ipynb"), required=True, help="a Python script or a notebook")
     x.add_argument("--out", required=True, help="the file to write")

@@ -148,7 +148,7 @@ def test_user_data_stays_data_and_errors_are_named(tmp_path, capsys):
     out = tmp_path / "x.py"
     assert cli.main(["export", "--format", "py", "--csv", str(hostile), "--out", str(out)]) == 2
     assert "line 2" in capsys.readouterr().err and not out.exists()
-    assert cli.main(["export", "--net", "lstm", "--format", "py", "--out", str(out)]) == 2
+    assert cli.main(["export", "--net", "gan", "--format", "py", "--out", str(out)]) == 2
     assert "not built yet" in capsys.readouterr().err
     assert (
         cli.main(["export", "--net", "cnn", "--set", "dataset=mnist", "--format", "py", "--out", str(out)])
@@ -168,11 +168,16 @@ def test_user_data_stays_data_and_errors_are_named(tmp_path, capsys):
     assert not any("__import__" in v or "system" in v for v in strings)
 
 
-def test_playground_and_cnn_pages_have_the_buttons(tmp_path):
+def test_the_pages_have_the_buttons(tmp_path):
     from streamlit.testing.v1 import AppTest
 
     root = pathlib.Path(__file__).resolve().parents[1] / "pages"
-    for page, query in (("1_Playground.py", {}), ("4_CNN.py", {"dataset": "digits", "n_samples": "200"})):
+    pages = [
+        ("1_Playground.py", {}),
+        ("4_CNN.py", {"dataset": "digits", "n_samples": "200"}),
+        ("6_Transformer.py", {"n_samples": "200"}),
+    ]
+    for page, query in pages:
         at = AppTest.from_file(str(root / page))
         for k, v in query.items():
             at.query_params[k] = v
@@ -246,6 +251,27 @@ def test_autoencoder_script_reproduces_train_out(tmp_path, data):
     base = ["--net", "autoencoder", "--set", f"dataset={data}", "--set", "n_samples=300"]
     assert cli.main(["train", "--epochs", "3", "--quiet", "--out", str(ref), *base]) == 0
     assert cli.main(["export", "--format", "py", "--epochs", "3", "--out", str(script), *base]) == 0
+    done = run_script(script, tmp_path, "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert close(json.loads(done.stdout), json.loads(ref.read_text())["history"]) <= 1e-4
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        ["lstm", "task=first", "clip=1"],
+        ["gru", "task=sines"],
+        ["rnn", "task=parens", "activation=relu"],
+        ["transformer", "task=reverse"],
+        ["transformer", "task=text", "length=16"],
+    ],
+    ids=lambda n: "-".join(n[:2]),
+)
+def test_sequence_script_reproduces_train_out(tmp_path, net):
+    ref, script = tmp_path / "ref.json", tmp_path / "seq.py"
+    base = ["--net", net[0], *sets([*net[1:], "n_samples=200"])]
+    assert cli.main(["train", "--epochs", "2", "--quiet", "--out", str(ref), *base]) == 0
+    assert cli.main(["export", "--format", "py", "--epochs", "2", "--out", str(script), *base]) == 0
     done = run_script(script, tmp_path, "--json")
     assert done.returncode == 0, done.stderr[-2000:]
     assert close(json.loads(done.stdout), json.loads(ref.read_text())["history"]) <= 1e-4

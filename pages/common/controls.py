@@ -125,18 +125,21 @@ def downloads(K: str, s, name: str, command: str, export=None):
 
 def export_buttons(K: str, task, epochs: int, start, name: str):
     """Python script and Notebook buttons for `task` (built when clicked); `start()` gives the
-    current weights ([{"kernel", "bias"}] per layer) for the box that asks for them."""
+    current weights ([{"kernel", "bias"}] per layer) for the box that asks for them (None: no
+    box, the files start from the seed)."""
     e = st.columns([2, 1, 1], vertical_alignment="center")
     try:
         export.check(task)
     except ValueError as err:  # an experiment the exporter cannot write: say which
         e[0].caption(f"No script for this experiment: {err}.")
         return
-    with_weights = e[0].checkbox(
+    with_weights = start is not None and e[0].checkbox(
         "Take the current weights as the starting point",
         key=K + "export_weights",
         help="The script and the notebook train this experiment in plain JAX (same data, seed, updates).",
     )
+    if start is None:
+        e[0].caption("The script and the notebook train this experiment in plain JAX from the seed.")
     params = start() if with_weights else None
     for col, fmt, label, mime in ((e[1], "py", "Python script", "text/x-python"),
                                   (e[2], "ipynb", "Notebook", "application/x-ipynb+json")):

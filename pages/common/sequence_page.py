@@ -197,7 +197,7 @@ def render(page: str):
         compare_cells(s, K)
     text = " --text YOUR_TEXT.txt" if s.config.task == "text" and s.text else ""
     command = f"python -m playground train --net {s.config.net} --config {page}-config.json{text}"
-    controls.downloads(K, s, page, command)
+    controls.downloads(K, s, page, command, export=(s.epoch or 50, None))
     st.query_params.from_dict(s.config.to_query())
 
 

@@ -17,8 +17,11 @@ def export_text(task, epochs: int, fmt: str, params=None) -> str:
     Raises:
       ExportError: an experiment this exporter cannot write, named.
     """
+    from playground.core.layers import SEQUENCE_KINDS
     from playground.export import notebook, script
 
+    if params is not None and any(s.kind in SEQUENCE_KINDS for s in task.arch.specs if task.arch.stack):
+        raise script.ExportError("starting weights are written for dense and conv networks only, so far")
     if fmt not in FORMATS:
         raise script.ExportError(f"format is one of {', '.join(FORMATS)}, got {str(fmt)[:20]!r}")
     sections = script.sections(task, epochs, params)

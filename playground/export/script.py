@@ -28,6 +28,12 @@ prints the train and test loss of every epoch (--json: only the history, as the 
 `python -m playground train --out` file writes it)."""
 
 
+# Gradient clipping by global norm (the sequence networks' `clip`).
+CLIP = (
+    "        norm = optax.tree.norm(grads)",
+    "        scale = jnp.where(norm > CONFIG['clip'], CONFIG['clip'] / norm, 1.0)",
+    "        grads = jax.tree.map(lambda g: g * scale, grads)",
+)
 # A stack measures a big set in slices of 512 (memory), as the app does.
 SLICED = """if len(x) > 512:
         z = jax.lax.map(lambda xi: forward(params, xi[None])[0], x, batch_size=512)
@@ -129,8 +135,11 @@ def sections(task: engine.Task, epochs: int, params=None) -> list[Section]:
     init_fn, bias_value = _INITS[c.init]
     if a.stack:
         sites = [(i, shape, repr(rate)) for i, shape, rate in engine.dropout_sites(a)]
-        title = f"{c.dataset} data, {len(a.specs)} layers"
-        if len(a.in_shape) == 3:
+        name = getattr(c, "dataset", None) or f"{c.net} on the {c.task} task"
+        title = f"{name}, {len(a.specs)} layers"
+        if hasattr(c, "task"):
+            what = "sequences (token ids, or numbers a step)"
+        elif len(a.in_shape) == 3:
             what = f"images ({'×'.join(map(str, a.in_shape))}, pixels in [0, 1])"
         else:
             what = f"vectors of {a.in_shape[0]} numbers"
@@ -246,7 +255,10 @@ model = MLP(CONFIG["seed"])
     if kind == "regression":
         accuracy = "correct = jnp.zeros_like(per)"
     elif a.n_out > 1 or a.stack:
-        accuracy = "correct = (jnp.argmax(z, -1) == jnp.argmax(y, -1)).astype(jnp.float32)"
+        accuracy = (
+            "right = (jnp.argmax(z, -1) == jnp.argmax(y, -1)).astype(jnp.float32)\n"
+            "    correct = right.reshape(len(right), -1).mean(1)  # a sequence: its steps' share"
+        )
     else:
         t = 0.5 if a.output_activation == "sigmoid" else 0.0
         accuracy = (
@@ -259,7 +271,8 @@ model = MLP(CONFIG["seed"])
             f"Per-example loss `{a.loss}` on the output's pre-activation, plus L1/L2 on the kernels "
             "(never the biases) while training.",
             f'''def per_example_loss(z, y):
-    return {_LOSSES[a.loss]}
+    per = {_LOSSES[a.loss]}
+    return per.reshape(len(per), -1).mean(1)  # with a target at every step: their mean
 
 
 def penalty(params):
@@ -391,6 +404,7 @@ def _train_code(c, a, kind) -> str:
         ),
         "        m = None if mask is None else mask[j]",
         "        grads = jax.grad(objective)(params, X_TRAIN[idx[j]], Y_TRAIN[idx[j]], keep, m)",
+        *(CLIP if getattr(c, "clip", 0) else ()),
         "        updates, opt_state = optimizer.update(grads, opt_state, params)",
         "        return (optax.apply_updates(params, updates), opt_state), None",
         "",

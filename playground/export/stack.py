@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from playground.core import layers
 
-KINDS = ("conv", "maxpool", "avgpool", "flatten", "dense", "dropout")
+KINDS = ("conv", "maxpool", "avgpool", "flatten", "dense", "dropout", "embedding", "positional", "block")
+KINDS += ("layernorm", "rnn", "last")
 
 
 class ExportError(ValueError):
@@ -22,9 +23,11 @@ def check(arch) -> None:
 
 
 def activations(arch) -> list[str]:
-    """The activation of each layer that has one (the output's last)."""
+    """Every activation the network uses: after conv and dense layers (the output's last), and
+    inside recurrent layers and transformer blocks."""
     acts = [s.activation for s in arch.specs if layers.LAYER_KINDS[s.kind].activates]
-    return acts[:-1] + [arch.output_activation]
+    inner = [s.activation for s in arch.specs if s.kind in ("rnn", "block")]
+    return acts[:-1] + [arch.output_activation] + inner
 
 
 def _layer(spec: layers.Layer, shape, last: bool, out_act: str) -> str:
@@ -44,39 +47,56 @@ def _layer(spec: layers.Layer, shape, last: bool, out_act: str) -> str:
         args = {"window": spec.window}
     elif spec.kind == "dropout":
         args = {"rate": spec.rate}
+    elif spec.kind == "embedding":
+        args = {"vocab": spec.vocab, "units": spec.units}
+    elif spec.kind == "positional":
+        args = {"encoding": spec.encoding, "length": shape[0], "width": shape[-1]}
+    elif spec.kind == "block":
+        args = {"width": shape[-1], "heads": spec.heads, "causal": spec.causal == "true", "units": spec.units}
+        args["activation"] = spec.activation
+    elif spec.kind == "layernorm":
+        args = {"width": shape[-1]}
+    elif spec.kind == "rnn":
+        args = {"cell": spec.cell, "inputs": shape[-1], "units": spec.units, "activation": spec.activation}
+        args["every_step"] = spec.return_sequences == "true"
     else:
         args = {}
     return f"    ({spec.kind!r}, {args!r}, {act!r}),"
 
 
-MODULES = '''class Conv(nnx.Module):
-    """z = conv(x, K) + b over NHWC images, K of shape (k, k, c_in, c_out); XLA's padding."""
+PARAM = """def param(shape):
+    return nnx.Param(KERNEL_INIT(RNGS.params(), shape).astype(jnp.float32)), nnx.Param(
+        jnp.full((shape[-1],), BIAS_INIT, jnp.float32)
+    )
+"""
+# One module a kind (only the kinds a network uses are written), each drawing its parameters
+# from RNGS in the app's order.
+MODULES = {
+    "conv": """class Conv(nnx.Module):
+    \"\"\"z = conv(x, K) + b over NHWC images, K of shape (k, k, c_in, c_out); XLA's padding.\"\"\"
 
-    def __init__(self, filters, kernel, stride, padding, channels_in, rngs):
-        shape = (kernel, kernel, channels_in, filters)
-        self.kernel = nnx.Param(KERNEL_INIT(rngs.params(), shape).astype(jnp.float32))
-        self.bias = nnx.Param(jnp.full((filters,), BIAS_INIT, jnp.float32))
+    def __init__(self, filters, kernel, stride, padding, channels_in):
+        self.kernel, self.bias = param((kernel, kernel, channels_in, filters))
         self.stride, self.padding = stride, padding.upper()
 
     def __call__(self, x):
         strides, dims = (self.stride, self.stride), ("NHWC", "HWIO", "NHWC")
         z = jax.lax.conv_general_dilated(x, self.kernel[...], strides, self.padding, dimension_numbers=dims)
         return z + self.bias[...]
+""",
+    "dense": """class Dense(nnx.Module):
+    \"\"\"z = x W + b (on a sequence, at every step).\"\"\"
 
-
-class Dense(nnx.Module):
-    def __init__(self, units, inputs, rngs):
-        self.kernel = nnx.Param(KERNEL_INIT(rngs.params(), (inputs, units)).astype(jnp.float32))
-        self.bias = nnx.Param(jnp.full((units,), BIAS_INIT, jnp.float32))
+    def __init__(self, units, inputs):
+        self.kernel, self.bias = param((inputs, units))
 
     def __call__(self, x):
         return x @ self.kernel[...] + self.bias[...]
+""",
+    "maxpool": """class Pool(nnx.Module):
+    \"\"\"Max or average over non-overlapping windows (valid padding).\"\"\"
 
-
-class Pool(nnx.Module):
-    """Max or average over non-overlapping windows (valid padding)."""
-
-    def __init__(self, window, average):
+    def __init__(self, window, average=False):
         self.window, self.average = window, average
 
     def __call__(self, x):
@@ -84,40 +104,147 @@ class Pool(nnx.Module):
         if not self.average:
             return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, w, w, "VALID")
         return jax.lax.reduce_window(x, 0.0, jax.lax.add, w, w, "VALID") / self.window**2
-
-
-class Flatten(nnx.Module):
+""",
+    "flatten": """class Flatten(nnx.Module):
     def __call__(self, x):
         return x.reshape(x.shape[0], -1)
-
-
-class Identity(nnx.Module):
-    """Dropout's place: the training loop multiplies its output by a keep mask."""
+""",
+    "dropout": """class Dropout(nnx.Module):
+    \"\"\"The identity: the training loop multiplies this layer's output by a keep mask.\"\"\"
 
     def __init__(self, rate):
         self.rate = rate
 
     def __call__(self, x):
         return x
+""",
+    "embedding": """class Embedding(nnx.Module):
+    \"\"\"Token ids (n, T) -> rows of a learned table (n, T, units).\"\"\"
+
+    def __init__(self, vocab, units):
+        self.table = nnx.Param(jax.random.normal(RNGS.params(), (vocab, units), jnp.float32))
+
+    def __call__(self, x):
+        return self.table[...][x.astype(jnp.int32)]
+""",
+    "positional": """def sinusoidal(length, d):
+    t = jnp.arange(length, dtype=jnp.float32)[:, None]
+    angle = t * 10000.0 ** (-(jnp.arange(d) // 2 * 2).astype(jnp.float32) / d)
+    return jnp.where(jnp.arange(d) % 2 == 0, jnp.sin(angle), jnp.cos(angle))
 
 
-def make_layer(kind, numbers, rngs):
-    if kind == "conv":
-        return Conv(**numbers, rngs=rngs)
-    if kind == "dense":
-        return Dense(**numbers, rngs=rngs)
-    if kind in ("maxpool", "avgpool"):
-        return Pool(numbers["window"], kind == "avgpool")
-    return Flatten() if kind == "flatten" else Identity(**numbers)
+class Positional(nnx.Module):
+    \"\"\"Adds a position table (T, d): learned, or sinusoids.\"\"\"
+
+    def __init__(self, encoding, length, width):
+        self.learned, self.shape = encoding == "learned", (length, width)
+        if self.learned:
+            self.table = nnx.Param(0.1 * jax.random.normal(RNGS.params(), self.shape, jnp.float32))
+
+    def __call__(self, x):
+        return x + (self.table[...] if self.learned else sinusoidal(*self.shape))
+""",
+    "layernorm": """class LayerNorm(nnx.Module):
+    \"\"\"(x - mean) / sqrt(var + 1e-5) * scale + bias over each step's vector.\"\"\"
+
+    def __init__(self, width):
+        self.scale = nnx.Param(jnp.ones((width,), jnp.float32))
+        self.bias = nnx.Param(jnp.zeros((width,), jnp.float32))
+
+    def __call__(self, x):
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / jnp.sqrt(var + 1e-5) * self.scale[...] + self.bias[...]
+""",
+    "block": """class Block(nnx.Module):
+    \"\"\"Pre-norm transformer block: x += attention(LN1(x)); x += mlp(LN2(x)).\"\"\"
+
+    def __init__(self, width, heads, causal, units, activation):
+        self.heads, self.causal, self.act = heads, causal, activation
+        self.ln1, self.ln2 = LayerNorm(width), LayerNorm(width)
+        self.query, self.key, self.value, self.out = (Dense(width, width) for _ in range(4))
+        self.mlp1, self.mlp2 = Dense(units, width), Dense(width, units)
+
+    def __call__(self, x):
+        n, t, d = x.shape
+        split = lambda a: a.reshape(n, t, self.heads, d // self.heads).transpose(0, 2, 1, 3)  # noqa: E731
+        y = self.ln1(x)
+        q, k, v = split(self.query(y)), split(self.key(y)), split(self.value(y))
+        scores = q @ k.transpose(0, 1, 3, 2) / jnp.sqrt(d / self.heads)
+        if self.causal:  # a step sees only itself and the steps before it
+            scores = jnp.where(jnp.tril(jnp.ones((t, t), bool)), scores, -1e9)
+        mixed = (jax.nn.softmax(scores, -1) @ v).transpose(0, 2, 1, 3).reshape(n, t, d)
+        x = x + self.out(mixed)
+        return x + self.mlp2(ACTIVATIONS[self.act](self.mlp1(self.ln2(x))))
+""",
+    "rnn": """GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
-class Network(nnx.Module):
+class Recurrent(nnx.Module):
+    \"\"\"rnn: h' = act(xW + hU + b); lstm: i, f, g, o blocks, c' = f*c + i*g, h' = o*tanh(c');
+    gru: r, z, n blocks, h' = (1 - z)*n + z*h. Initial state zero.\"\"\"
+
+    def __init__(self, cell, inputs, units, activation, every_step):
+        self.cell, self.units, self.act, self.every = cell, units, activation, every_step
+        g = GATES[cell] * units
+        self.kernel, self.bias = param((inputs, g))
+        self.recurrent_kernel, _ = param((units, g))
+        if cell == "lstm":  # the forget gate starts open
+            self.bias = nnx.Param(self.bias[...].at[units : 2 * units].set(1.0))
+        if cell == "gru":
+            self.recurrent_bias = nnx.Param(jnp.zeros((g,), jnp.float32))
+
+    def __call__(self, x):
+        xw = jnp.einsum("ntf,fg->tng", x, self.kernel[...]) + self.bias[...]
+        u = self.recurrent_kernel[...]
+        blocks = lambda a: jnp.split(a, GATES[self.cell], axis=-1)  # noqa: E731
+        h0 = jnp.zeros((x.shape[0], self.units), x.dtype)
+
+        def step(carry, xt):
+            h, c = carry
+            if self.cell == "rnn":
+                h = ACTIVATIONS[self.act](xt + h @ u)
+            elif self.cell == "lstm":
+                i, f, g, o = blocks(xt + h @ u)
+                c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+                h = jax.nn.sigmoid(o) * jnp.tanh(c)
+            else:
+                xr, xz, xn = blocks(xt)
+                hr, hz, hn = blocks(h @ u + self.recurrent_bias[...])
+                r, z = jax.nn.sigmoid(xr + hr), jax.nn.sigmoid(xz + hz)
+                h = (1 - z) * jnp.tanh(xn + r * hn) + z * h
+            return (h, c), h
+
+        _, hs = jax.lax.scan(step, (h0, h0), xw)
+        return jnp.swapaxes(hs, 0, 1) if self.every else hs[-1]
+""",
+    "last": """class Last(nnx.Module):
+    def __call__(self, x):
+        return x[:, -1]
+""",
+}
+BUILD = {
+    "conv": "Conv(**numbers)",
+    "dense": "Dense(**numbers)",
+    "maxpool": "Pool(**numbers)",
+    "avgpool": "Pool(**numbers, average=True)",
+    "flatten": "Flatten()",
+    "dropout": "Dropout(**numbers)",
+    "embedding": "Embedding(**numbers)",
+    "positional": "Positional(**numbers)",
+    "layernorm": "LayerNorm(**numbers)",
+    "block": "Block(**numbers)",
+    "rnn": "Recurrent(**numbers)",
+    "last": "Last()",
+}
+NETWORK = """class Network(nnx.Module):
     def __init__(self, seed):
-        rngs = nnx.Rngs(params=seed)
-        self.layers = nnx.List([make_layer(kind, numbers, rngs) for kind, numbers, _ in LAYERS])
+        global RNGS
+        RNGS = nnx.Rngs(params=seed)  # every layer draws its parameters from it, in layer order
+        self.layers = nnx.List([make_layer(kind, numbers) for kind, numbers, _ in LAYERS])
 
     def __call__(self, x, keep=None):
-        """The output layer's pre-activation; keep: per layer, dropout multipliers or None."""
+        \"\"\"The output layer's pre-activation; keep: per layer, dropout multipliers or None.\"\"\"
         for i, (layer, (_, _, act)) in enumerate(zip(self.layers, LAYERS)):
             z = layer(x)
             x = ACTIVATIONS[act](z) if act else z
@@ -127,7 +254,17 @@ class Network(nnx.Module):
 
 
 model = Network(CONFIG["seed"])
-'''
+"""
+
+
+def modules_code(kinds: set[str]) -> str:
+    """The module classes the kinds need (a block needs dense and layernorm), then make_layer."""
+    need = set(kinds) | ({"dense", "layernorm"} if "block" in kinds else set())
+    need = {"maxpool" if k == "avgpool" else k for k in need}
+    order = [k for k in MODULES if k in need]
+    dispatch = "\n".join(f"    if kind == {k!r}:\n        return {BUILD[k]}" for k in BUILD if k in kinds)
+    make = f"def make_layer(kind, numbers):\n{dispatch}\n    raise ValueError(kind)\n"
+    return PARAM + "\n\n" + "\n\n".join(MODULES[k] for k in order) + "\n\n" + make + "\n\n" + NETWORK
 
 
 def model_section(arch, config, act_lines: str, init_fn: str, bias_value: float, weights: str, start: bool):
@@ -149,14 +286,14 @@ def model_section(arch, config, act_lines: str, init_fn: str, bias_value: float,
         f"# Each layer: its kind, its numbers, the activation after it (None: none).\nLAYERS = [\n{rows}\n]\n"
         f"OUTPUT_ACTIVATION = {arch.output_activation!r}\n"
         f"KERNEL_INIT = {init_fn}\nBIAS_INIT = {bias_value!r}{weights}\n\n\n"
-        + MODULES
+        + modules_code({spec.kind for spec in arch.specs})
         + load
         + "graphdef, params = nnx.split(model, nnx.Param)"
     )
     return Section(
         "The model",
-        "A Flax NNX module written from the app's layer list: conv, pooling, flatten, dense and "
-        "dropout layers, each conv and dense followed by its activation. Kernels are drawn in layer "
-        "order from the seed" + (", then replaced by the exported weights." if start else "."),
+        "A Flax NNX module written from the app's layer list (a small module a kind), each conv "
+        "and dense layer followed by its activation. Parameters are drawn in layer order from the seed"
+        + (", then replaced by the exported weights." if start else "."),
         code,
     )
