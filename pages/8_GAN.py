@@ -158,5 +158,6 @@ def snap(last, since):
 
 scene = lambda: frames.scene(s.task, s.tables())  # noqa: E731
 controls.live_view(K, s, scene, snap, frames.MODULE, on_view, ui.VIEW_EVENTS)
-controls.downloads(K, s, "gan", "python -m playground train --net gan --config gan-config.json")
+command = "python -m playground train --net gan --config gan-config.json"
+controls.downloads(K, s, "gan", command, export=(s.epoch or 200, None))
 st.query_params.from_dict(s.config.to_query())

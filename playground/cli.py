@@ -249,15 +249,17 @@ def cmd_export(args) -> int:
     from playground.export import export_text, start_weights
     from playground.export.script import ExportError
 
-    if args.net == "gan":
-        raise CliError("export writes every network but the GAN so far; --net gan is not built yet")
     if not 0 <= args.epochs <= 1_000_000:
         raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
     config = load_config(args)
     if args.net != "mlp":
         if args.csv:
             raise CliError(f"--csv is for --net mlp; --net {args.net} makes its own data")
-        if args.net in SEQUENCE_NETS:
+        if args.net == "gan":
+            from playground.zoo.gan.train import make_task
+
+            task = make_task(config)
+        elif args.net in SEQUENCE_NETS:
             from playground.zoo.sequence import task as seq
 
             task = seq.make_task(config, text=_read(args.text, "text file") if args.text else None)
@@ -275,6 +277,8 @@ def cmd_export(args) -> int:
             config = config.replace(dataset="csv")
         task = engine.make_task(config, engine.load_data(config, csv))
     params = None
+    if args.params_in and args.net == "gan":
+        raise CliError("--params-in is not for --net gan: a GAN's script starts from the seed's weights")
     if args.params_in:
         try:  # checked against the network, then written as plain lists
             params = start_weights(task, load_params_json(args.params_in))
@@ -357,7 +361,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print one JSON object")
     r.set_defaults(func=cmd_trace)
     x = sub.add_parser("export", help="write the experiment as a standalone JAX script or notebook")
-    x.add_argument("--net", choices=NETS, default="mlp", help="the network type (every one but gan so far)")
+    x.add_argument("--net", choices=NETS, default="mlp", help="the network type")
     x.add_argument("--config", help="config JSON file")
     x.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a field; tuples as a,b,c")
     x.add_argument("--params-in", help="start from these weights (a params object or a train --out file)")

@@ -148,8 +148,10 @@ def test_user_data_stays_data_and_errors_are_named(tmp_path, capsys):
     out = tmp_path / "x.py"
     assert cli.main(["export", "--format", "py", "--csv", str(hostile), "--out", str(out)]) == 2
     assert "line 2" in capsys.readouterr().err and not out.exists()
-    assert cli.main(["export", "--net", "gan", "--format", "py", "--out", str(out)]) == 2
-    assert "not built yet" in capsys.readouterr().err
+    assert (
+        cli.main(["export", "--net", "gan", "--format", "py", "--params-in", str(hostile), "--out", str(out)])
+        == 2
+    )
     assert (
         cli.main(["export", "--net", "cnn", "--set", "dataset=mnist", "--format", "py", "--out", str(out)])
         == 2
@@ -176,6 +178,7 @@ def test_the_pages_have_the_buttons(tmp_path):
         ("1_Playground.py", {}),
         ("4_CNN.py", {"dataset": "digits", "n_samples": "200"}),
         ("6_Transformer.py", {"n_samples": "200"}),
+        ("8_GAN.py", {}),
     ]
     for page, query in pages:
         at = AppTest.from_file(str(root / page))
@@ -272,6 +275,33 @@ def test_sequence_script_reproduces_train_out(tmp_path, net):
     base = ["--net", net[0], *sets([*net[1:], "n_samples=200"])]
     assert cli.main(["train", "--epochs", "2", "--quiet", "--out", str(ref), *base]) == 0
     assert cli.main(["export", "--format", "py", "--epochs", "2", "--out", str(script), *base]) == 0
+    done = run_script(script, tmp_path, "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert close(json.loads(done.stdout), json.loads(ref.read_text())["history"]) <= 1e-4
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [],
+        ["loss=wgan-gp", "d_steps=2", "discriminator=dense units=32 activation=tanh,dropout rate=0.2"],
+        [
+            "dataset=digits",
+            "noise_dim=8",
+            "n_samples=300",
+            "batch_size=32",
+            "noise=uniform",
+            "loss=leastsquares",
+        ],
+        ["loss=minimax", "g_optimizer=rmsprop", "d_optimizer=momentum", "dataset=spiral"],
+    ],
+    ids=["ring8", "wgan-gp-dropout", "digits-ls", "minimax-spiral"],
+)
+def test_gan_script_reproduces_train_out(tmp_path, items):
+    ref, script = tmp_path / "ref.json", tmp_path / "gan.py"
+    base = ["--net", "gan", *sets(items)]
+    assert cli.main(["train", "--epochs", "3", "--quiet", "--out", str(ref), *base]) == 0
+    assert cli.main(["export", "--format", "py", "--epochs", "3", "--out", str(script), *base]) == 0
     done = run_script(script, tmp_path, "--json")
     assert done.returncode == 0, done.stderr[-2000:]
     assert close(json.loads(done.stdout), json.loads(ref.read_text())["history"]) <= 1e-4

@@ -20,11 +20,19 @@ def export_text(task, epochs: int, fmt: str, params=None) -> str:
     from playground.core.layers import SEQUENCE_KINDS
     from playground.export import notebook, script
 
-    if params is not None and any(s.kind in SEQUENCE_KINDS for s in task.arch.specs if task.arch.stack):
+    stacked = not _is_gan(task) and task.arch.stack
+    if params is not None and stacked and any(s.kind in SEQUENCE_KINDS for s in task.arch.specs):
         raise script.ExportError("starting weights are written for dense and conv networks only, so far")
     if fmt not in FORMATS:
         raise script.ExportError(f"format is one of {', '.join(FORMATS)}, got {str(fmt)[:20]!r}")
-    sections = script.sections(task, epochs, params)
+    if _is_gan(task):
+        from playground.export import gan
+
+        if params is not None:
+            raise script.ExportError("a GAN's script starts from the seed's weights")
+        sections = gan.sections(task, epochs)
+    else:
+        sections = script.sections(task, epochs, params)
     return script.script(sections) if fmt == "py" else notebook.notebook(sections)
 
 
@@ -49,4 +57,9 @@ def check(task) -> None:
     """Raises ExportError (naming why) for an experiment the exporter cannot write; cheap."""
     from playground.export import script
 
-    script.check(task)
+    if not _is_gan(task):
+        script.check(task)
+
+
+def _is_gan(task) -> bool:
+    return hasattr(task, "fixed_noise")

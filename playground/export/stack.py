@@ -238,22 +238,22 @@ BUILD = {
     "last": "Last()",
 }
 NETWORK = """class Network(nnx.Module):
-    def __init__(self, seed):
+    \"\"\"The layers of NETWORKS[name], each conv or dense layer followed by its activation.\"\"\"
+
+    def __init__(self, seed, name):
         global RNGS
         RNGS = nnx.Rngs(params=seed)  # every layer draws its parameters from it, in layer order
-        self.layers = nnx.List([make_layer(kind, numbers) for kind, numbers, _ in LAYERS])
+        self.name = name
+        self.layers = nnx.List([make_layer(kind, numbers) for kind, numbers, _ in NETWORKS[name]])
 
     def __call__(self, x, keep=None):
         \"\"\"The output layer's pre-activation; keep: per layer, dropout multipliers or None.\"\"\"
-        for i, (layer, (_, _, act)) in enumerate(zip(self.layers, LAYERS)):
+        for i, (layer, (_, _, act)) in enumerate(zip(self.layers, NETWORKS[self.name])):
             z = layer(x)
             x = ACTIVATIONS[act](z) if act else z
             if keep is not None and keep[i] is not None:
                 x = x * keep[i]
         return z
-
-
-model = Network(CONFIG["seed"])
 """
 
 
@@ -267,14 +267,18 @@ def modules_code(kinds: set[str]) -> str:
     return PARAM + "\n\n" + "\n\n".join(MODULES[k] for k in order) + "\n\n" + make + "\n\n" + NETWORK
 
 
+def layer_rows(specs, in_shape, output_activation: str) -> str:
+    """The LAYERS literal's rows of a stack."""
+    shapes = [tuple(in_shape), *layers.check_stack(specs, in_shape)]
+    return "\n".join(
+        _layer(spec, shapes[i], i == len(specs) - 1, output_activation) for i, spec in enumerate(specs)
+    )
+
+
 def model_section(arch, config, act_lines: str, init_fn: str, bias_value: float, weights: str, start: bool):
     from playground.export.script import Section
 
-    shapes = [tuple(arch.in_shape), *layers.check_stack(arch.specs, arch.in_shape)]
-    rows = "\n".join(
-        _layer(spec, shapes[i], i == len(arch.specs) - 1, arch.output_activation)
-        for i, spec in enumerate(arch.specs)
-    )
+    rows = layer_rows(arch.specs, arch.in_shape, arch.output_activation)
     load = (
         "for layer, (w, b) in zip([m for m in model.layers if hasattr(m, 'kernel')], START):\n"
         "    layer.kernel[...], layer.bias[...] = jnp.asarray(w), jnp.asarray(b)\n"
@@ -287,6 +291,7 @@ def model_section(arch, config, act_lines: str, init_fn: str, bias_value: float,
         f"OUTPUT_ACTIVATION = {arch.output_activation!r}\n"
         f"KERNEL_INIT = {init_fn}\nBIAS_INIT = {bias_value!r}{weights}\n\n\n"
         + modules_code({spec.kind for spec in arch.specs})
+        + '\n\nNETWORKS = {"main": LAYERS}\nmodel = Network(CONFIG["seed"], "main")\n'
         + load
         + "graphdef, params = nnx.split(model, nnx.Param)"
     )
