@@ -22,7 +22,7 @@ K = "gan."  # every session_state key of this page starts with it
 
 def session() -> GanSession:
     if K + "session" not in st.session_state:
-        config, warnings = from_query(st.query_params.to_dict(), GanConfig)
+        config, warnings = from_query(ui.link_query(st.query_params.to_dict()), GanConfig)
         st.session_state[K + "session"] = GanSession(config)
         st.session_state.update({K + "warnings": warnings, K + "playing": False})
     return st.session_state[K + "session"]

@@ -294,6 +294,7 @@ def test_play_trains_live_and_pause_stops(new_page, server):
         "Recurrent",
         "Transformer",
         "Autoencoder",
+        "GAN",
     ], nav
     page.evaluate(WATCH_FRAMES_JS)
 

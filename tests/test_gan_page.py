@@ -82,6 +82,13 @@ def test_digits_and_drawn_targets():
     assert live_data(at)["scene"]["drawing"] and not at.exception
 
 
+def test_a_drawn_link_starts_from_the_default_drawing():
+    at = page(dataset="drawn")
+    assert (
+        sess(at).config.dataset == "drawn" and not at.warning and len(live_data(at)["scene"]["drawn"]) == 40
+    )
+
+
 def test_bad_link_values_fall_back_with_a_warning():
     at = page(loss="hinge", d_steps="99", dataset="drawn", drawn="1,2;x")
     assert not at.exception

@@ -82,6 +82,13 @@ def on_view(session, state, prefix: str, event: str, value) -> None:
         state[prefix + "error"] = f"ignored a drawing from the view: {e}"
 
 
+def link_query(query: dict) -> dict:
+    """A link's query, with the default drawing when it asks for `dataset=drawn` without points."""
+    if query.get("dataset") == "drawn" and not query.get("drawn"):
+        return {**query, "drawn": default_drawing()}
+    return query
+
+
 def default_drawing() -> str:
     """What the `drawn` target starts from before the user draws: a heart of 40 points."""
     pts = []
