@@ -5,6 +5,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from pages.common import controls
+from playground import export
 from playground.core.config import ConfigError, from_dict, from_query
 from playground.data.points import DataError
 from playground.live import ui as live_ui
@@ -42,7 +43,7 @@ if st.session_state[K + "warnings"]:
 
 def apply(**changes):
     """Apply widget values (or `changes`); a refused change leaves the last good network training."""
-    values = {f: st.session_state[K + f] for f in ui.WIDGET_FIELDS} | changes
+    values = {f: st.session_state.get(K + f, getattr(s.config, f)) for f in ui.WIDGET_FIELDS} | changes
     try:
         s.apply(from_dict(values, base=s.config))
         st.session_state.pop(K + "error", None)
@@ -80,6 +81,19 @@ with st.sidebar:
     st.slider("Training share", 0.1, 0.9, step=0.05, key=K + "train_ratio", on_change=apply)
     st.number_input("Seed", 0, 2**31 - 1, key=K + "seed", on_change=apply)
     st.markdown("**Network** (one layer a line, e.g. `dense units=64 activation=relu`)")
+    st.selectbox(
+        "Variant",
+        ui.VARIANTS,
+        format_func=ui.VARIANTS.get,
+        key=K + "variant",
+        on_change=apply,
+        help=ui.VARIANT_HELP,
+    )
+    if s.config.variant == "denoising":
+        st.slider("Corruption (noise std)", 0.0, 2.0, step=0.05, key=K + "corruption", on_change=apply)
+    if s.config.variant == "vae":
+        betas = live_ui.with_value(ui.BETAS, s.config.beta)
+        st.select_slider("β (KL weight)", betas, key=K + "beta", on_change=apply)
     for field in ("encoder", "decoder"):
         st.text_area(
             f"{field.capitalize()} layers",
@@ -106,7 +120,8 @@ top[3].select_slider(
 top[4].slider("Code size (bottleneck)", 1, 16, key=K + "latent", on_change=apply)
 kind = "images" if s.config.dataset in IMAGE_SETS else "points"
 top[5].markdown(
-    f"**{sum(r['parameters'] for r in s.table()):,} parameters · code of {s.config.latent}**  \n"
+    f"**{sum(r['parameters'] for r in s.table()):,} parameters · code of {s.config.latent}** "
+    f"({ui.summary(s.config)})  \n"
     f"{len(s.task.data.x_train):,} training / {len(s.task.data.x_test):,} test {kind}"
 )
 if st.session_state.get(K + "error"):
@@ -137,5 +152,7 @@ def snap(last, since):
 scene = lambda: frames.scene(s.task, s.table())  # noqa: E731
 controls.live_view(K, s, scene, snap, frames.MODULE, on_view, ui.VIEW_EVENTS)
 command = "python -m playground train --net autoencoder --config autoencoder-config.json"
-controls.downloads(K, s, "autoencoder", command)
+halves = lambda: [*s.params_json()["encoder"], *s.params_json()["decoder"]]  # noqa: E731
+start = lambda: export.start_weights(s.task, halves())  # noqa: E731
+controls.downloads(K, s, "autoencoder", command, export=(s.epoch or 100, start))
 st.query_params.from_dict(s.config.to_query())

@@ -24,7 +24,7 @@ def _read(path: str, what: str, binary: bool = False):
         raise CliError(f"cannot read {what} {path!r}: {e}") from None
 
 
-NETS = ("mlp", "cnn", "rnn", "lstm", "gru", "transformer", "autoencoder", "gan")
+NETS = ("mlp", "cnn", "rnn", "lstm", "gru", "transformer", "autoencoder", "vae", "gan")
 SEQUENCE_NETS = ("rnn", "lstm", "gru", "transformer")
 
 
@@ -37,7 +37,7 @@ def config_class(net: str):
         from playground.zoo.sequence.config import SeqConfig
 
         return SeqConfig
-    if net == "autoencoder":
+    if net in ("autoencoder", "vae"):  # vae: the autoencoder with variant=vae
         from playground.zoo.autoencoder.config import AeConfig
 
         return AeConfig
@@ -55,6 +55,8 @@ def load_config(args):
     config = set_items(args.set or [], config)
     if net in SEQUENCE_NETS and config.net != net:
         config = config.replace(net=net)  # --net names the network; a config file's "net" yields to it
+    if net == "vae" and config.variant != "vae":
+        config = config.replace(variant="vae")
     return config
 
 
@@ -147,6 +149,8 @@ def summary(state, history, stop_reason) -> str:
         f"train loss {history['train_loss'][-1]:.5f}",
         f"test loss {history['test_loss'][-1]:.5f}",
     ]
+    if "train_kl" in history:  # a VAE: the losses above are its reconstruction error
+        parts += [f"train KL {history['train_kl'][-1]:.4f}", f"test KL {history['test_kl'][-1]:.4f}"]
     if "train_accuracy" in history:
         parts += [
             f"train accuracy {100 * history['train_accuracy'][-1]:.1f}%",
@@ -160,7 +164,7 @@ def cmd_train(args) -> int:
     from playground.core import engine, models
 
     if args.epochs is None:
-        args.epochs = {"mlp": 500, "cnn": 10, "autoencoder": 100, "gan": 200}.get(args.net, 50)
+        args.epochs = {"mlp": 500, "cnn": 10, "autoencoder": 100, "vae": 100, "gan": 200}.get(args.net, 50)
     if args.epochs < 0 or args.epochs > 1_000_000:
         raise CliError(f"--epochs must be between 0 and 1000000, got {args.epochs}")
     config = load_config(args)
@@ -174,7 +178,7 @@ def cmd_train(args) -> int:
             raise CliError("--csv is for --net mlp (2-D points); sequence networks train on a task")
         text = _read(args.text, "text file") if args.text else None
         task = seq.make_task(config, text=text)
-    elif args.net == "autoencoder":
+    elif args.net in ("autoencoder", "vae"):
         from playground.zoo.autoencoder import task as ae
 
         if args.csv:
@@ -335,7 +339,8 @@ def parser() -> argparse.ArgumentParser:
         choices=NETS,
         default="mlp",
         help="mlp: dense network on 2-D points (default); cnn: convolutional network on images; "
-        "rnn, lstm, gru, transformer: on a sequence task (--set task=...); autoencoder; "
+        "rnn, lstm, gru, transformer: on a sequence task (--set task=...); "
+        "autoencoder (--set variant=plain|denoising|vae); vae: the variational autoencoder; "
         "gan: a generator and a discriminator on a 2-D target or the digits",
     )
     t.add_argument("--config", help="config JSON file (fields as in Config, or CnnConfig with --net cnn)")

@@ -70,3 +70,30 @@ def test_bad_link_values_fall_back_with_a_warning():
     warning = " ".join(w.value for w in at.warning)
     assert "latent" in warning and "dataset" in warning and "encoder" in warning
     assert sess(at).config.latent == 2 and sess(at).config.dataset == "digits"
+
+
+def test_variants_show_their_sliders_and_the_kl_apart():
+    at = page(n_samples="200")
+    assert not at.get("slider") or all(s.key != "ae.corruption" for s in at.slider)
+    at.selectbox(key="ae.variant").set_value("denoising").run()
+    assert sess(at).config.variant == "denoising" and not at.exception
+    at.slider(key="ae.corruption").set_value(0.5).run()
+    assert sess(at).task.arch.specs[0].std == 0.5
+    at.selectbox(key="ae.variant").set_value("vae").run()
+    assert sess(at).config.variant == "vae" and not at.exception
+    scene = live_data(at)["scene"]  # a new network: the view gets a new scene
+    assert scene["variant"] == "vae" and "test_kl" in scene["metrics"]
+    at.button(key="ae.step").click().run()
+    assert {"train_kl", "test_kl"} <= set(sess(at).history) and sess(at).epoch == 1
+    at.select_slider(key="ae.beta").set_value(0.03).run()
+    assert sess(at).config.beta == 0.03 and sess(at).epoch == 1  # β: weights kept
+    assert "variational, β 0.03" in " ".join(m.value for m in at.markdown)
+
+
+def test_bad_variant_links_are_named_and_dropped():
+    at = page(variant="bogus", beta="-1", corruption="9")
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "variant" in warning and "beta" in warning and "corruption" in warning
+    c = sess(at).config
+    assert (c.variant, c.beta, c.corruption) == ("plain", 0.003, 0.3)

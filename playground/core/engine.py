@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from flax import nnx
 
 from playground.core import layers, losses, models, optimizers
 from playground.core.activations import OUTPUT_ACTIVATIONS
@@ -78,8 +79,13 @@ class Arch:
     def big(self) -> bool:
         """Too much data to gather a whole chunk's minibatches (or draw its dropout masks) up
         front: then each step gathers its own (same numbers, less memory)."""
-        sites = sum(math.prod(s) for _, s, _ in dropout_sites(self))
+        sites = sum(math.prod(s) for _, s, _ in draw_sites(self))
         return self.n_train * (math.prod(self.x_shape) + sites) > BIG
+
+    @property
+    def vae(self) -> bool:
+        """The stack has a sampling layer: the objective adds β·KL, the metrics record the KL."""
+        return self.stack and layers.sample_index(self.specs) is not None
 
     @property
     def shuffled(self) -> bool:
@@ -240,14 +246,27 @@ def dropout_sites(arch: Arch) -> list[tuple[int, tuple[int, ...], float | None]]
     return [(i, (s.units,), None) for i, s in enumerate(arch.specs) if s.dropout]
 
 
+def draw_sites(arch: Arch) -> list[tuple[int, tuple[int, ...], float | str | None]]:
+    """(layer index, per-example draw shape, what for) of each layer that draws uniforms every
+    training step. A stack: every layer whose kind has a `site` rule (dropout, noise, sample),
+    named by its kind; the rule turns the draw into the layer's output (layers.LAYER_KINDS).
+    The MLP: its dropout sites (see dropout_sites)."""
+    if arch.stack:
+        return layers.draw_sites(arch.specs, arch.in_shape)
+    return dropout_sites(arch)
+
+
 def _reg(config: Config) -> dict:
-    return {
+    reg = {
         "l1": np.float32(config.l1),
         "l2": np.float32(config.l2),
         "dropout": np.float32(getattr(config, "dropout", 0.0)),  # a stack's dropout layers own their rates
         "patience": np.float32(config.early_stopping_patience),
         "clip": np.float32(getattr(config, "clip", 0.0)),  # a stack's gradient clipping; 0 = off
     }
+    if hasattr(config, "beta"):  # a VAE's KL weight (only configs that have one carry it)
+        reg["beta"] = np.float32(config.beta)
+    return reg
 
 
 def init_state(task: Task, params=None, seed: int | None = None) -> TrainState:
@@ -308,6 +327,23 @@ def _forward(arch: Arch, graphdef, params, x):
     return jax.lax.map(lambda xi: models.apply(graphdef, params, xi[None])[0][0], x, batch_size=EVAL_SLICE)
 
 
+def _kl_of(arch: Arch, trace):
+    """A VAE's KL per example (n,) from a forward pass's trace: its sampling layer's input."""
+    return layers.gaussian_kl(trace[layers.sample_index(arch.specs) - 1][1])
+
+
+def _forward_kl(arch: Arch, graphdef, params, x):
+    """A VAE on a whole data set, evaluated with the code's mean: (output pre-activation, KL (n,))."""
+
+    def run(xs):
+        z, trace = models.apply(graphdef, params, xs)
+        return z, _kl_of(arch, trace)
+
+    if len(x) <= EVAL_SLICE:
+        return run(x)
+    return jax.lax.map(lambda xi: jax.tree.map(lambda a: a[0], run(xi[None])), x, batch_size=EVAL_SLICE)
+
+
 def _per_example(arch: Arch, z, y):
     """Each example's data loss (n,); with a target at every time step (z, y of shape
     (n, T, outputs)), the mean over its steps."""
@@ -315,10 +351,16 @@ def _per_example(arch: Arch, z, y):
     return per.reshape(per.shape[0], -1).mean(1)
 
 
-def _metrics(arch: Arch, graphdef, params, x, y):
+def _metrics(arch: Arch, graphdef, params, x, y, kl=None):
     """Data loss and accuracy, per example: (losses (n,), correct (n,)); with targets at every
-    time step, accuracy is the share of an example's steps predicted right."""
-    z = _forward(arch, graphdef, params, x)
+    time step, accuracy is the share of an example's steps predicted right. A VAE's KL per
+    example lands in `kl` (a dict) when given."""
+    if arch.vae:
+        z, kl_per = _forward_kl(arch, graphdef, params, x)
+        if kl is not None:
+            kl["kl"] = kl_per
+    else:
+        z = _forward(arch, graphdef, params, x)
     per = _per_example(arch, z, y)
     if arch.kind == "regression":
         correct = jnp.zeros_like(per)
@@ -333,10 +375,22 @@ def _metrics(arch: Arch, graphdef, params, x, y):
 
 
 def objective(arch: Arch, graphdef, params, reg, x, y, keep=None, mask=None):
-    """Training objective of one minibatch: mean data loss plus the L1/L2 penalty."""
-    z, _ = models.apply(graphdef, params, x, keep)
+    """Training objective of one minibatch: mean data loss plus the L1/L2 penalty; a VAE adds
+    β times its mean KL (β: reg["beta"], 1 without one).
+
+    Args:
+      keep: the MLP's dropout multipliers per layer; a stack's per-layer uniform draws for the
+        layers with a `site` rule (see draw_sites); or None (no dropout, no noise: z = μ).
+    """
+    if arch.stack:
+        z, trace = nnx.merge(graphdef, params)(x, None, keep)
+    else:
+        z, trace = models.apply(graphdef, params, x, keep)
     per = _per_example(arch, z, y)
-    data = per.mean() if mask is None else (per * mask).sum() / mask.sum()
+    mean = (lambda v: v.mean()) if mask is None else (lambda v: (v * mask).sum() / mask.sum())
+    data = mean(per)
+    if arch.vae:
+        data = data + reg.get("beta", 1.0) * mean(_kl_of(arch, trace))
     return data + _penalty(params, reg)
 
 
@@ -383,22 +437,23 @@ def _orders(arch: Arch, epoch_keys, perm_pool):
 
 
 def _epoch_draws(arch: Arch, epoch_keys) -> list:
-    """Small data: every dropout draw of each epoch at once, [(epochs, steps, batch, *shape)]."""
+    """Small data: every draw (dropout, noise, sample) of each epoch at once,
+    [(epochs, steps, batch, *shape)]."""
     return [
         jax.vmap(lambda k, i=i, s=shape: _uniform(k, i + 1, (arch.steps, arch.batch, *s)))(epoch_keys)
-        for i, shape, _ in dropout_sites(arch)
+        for i, shape, _ in draw_sites(arch)
     ]
 
 
 def _step_draws(arch: Arch, epoch_key, j) -> list:
-    """Big data: step j's own dropout draws, [(batch, *shape)]."""
+    """Big data: step j's own draws, [(batch, *shape)]."""
     sk = jax.random.fold_in(epoch_key, j)
-    return [_uniform(sk, i + 1, (arch.batch, *shape)) for i, shape, _ in dropout_sites(arch)]
+    return [_uniform(sk, i + 1, (arch.batch, *shape)) for i, shape, _ in draw_sites(arch)]
 
 
 def _make_step(arch: Arch, graphdef, opt, reg):
     """One minibatch update: ((params, opt_state), x, y, dropout draws, mask) -> (params, opt_state)."""
-    sites = dropout_sites(arch)
+    sites = draw_sites(arch)
 
     def step(carry, x, y, draws, m):
         params, opt_state = carry
@@ -406,6 +461,9 @@ def _make_step(arch: Arch, graphdef, opt, reg):
         if sites:
             keep = [None] * len(arch.specs)
             for (i, _, rate), u in zip(sites, draws):
+                if arch.stack:  # the layer's own rule turns u into its output (layers.LAYER_KINDS)
+                    keep[i] = u
+                    continue
                 rate = reg["dropout"] if rate is None else rate
                 keep[i] = (u >= rate).astype(jnp.float32) / (1 - rate)
         grads = jax.grad(lambda p: objective(arch, graphdef, p, reg, x, y, keep, m))(params)
@@ -422,7 +480,8 @@ def _make_step(arch: Arch, graphdef, opt, reg):
 def _finish_epoch(arch: Arch, graphdef, st: TrainState, params, opt_state, x_all, y_all, stop_at):
     """After an epoch's steps: measure train and test, then accept the new weights or stop
     (non-finite loss: keep st's; early stopping). Returns (state, metrics)."""
-    per, correct = _metrics(arch, graphdef, params, x_all, y_all)
+    extra = {}
+    per, correct = _metrics(arch, graphdef, params, x_all, y_all, extra)
     n = arch.n_train
     m = {
         "train_loss": per[:n].mean(),
@@ -430,6 +489,8 @@ def _finish_epoch(arch: Arch, graphdef, st: TrainState, params, opt_state, x_all
         "train_accuracy": correct[:n].mean(),
         "test_accuracy": correct[n:].mean(),
     }
+    if "kl" in extra:  # a VAE: the KL apart from the reconstruction (train_loss, test_loss)
+        m["train_kl"], m["test_kl"] = extra["kl"][:n].mean(), extra["kl"][n:].mean()
     finite = jnp.isfinite(m["train_loss"]) & jnp.isfinite(m["test_loss"])
     running = (st.status == RUNNING) & (st.epoch < stop_at)
     accept = running & finite
@@ -588,7 +649,11 @@ def chunk_size(n_epochs: int, arch: Arch) -> int:
 
 
 def metric_names(task: Task) -> tuple[str, ...]:
+    """The history's columns besides "epoch"; a VAE's train_loss and test_loss are the
+    reconstruction error (the code's mean decoded) and train_kl, test_kl its KL term."""
     names = ("train_loss", "test_loss")
+    if task.arch.vae:
+        names = (*names, "train_kl", "test_kl")
     return names if task.arch.kind == "regression" else (*names, "train_accuracy", "test_accuracy")
 
 

@@ -1,4 +1,4 @@
-"""Layer kinds for any stack: conv, pooling, flatten, dense, dropout.
+"""Layer kinds for any stack: conv, pooling, flatten, dense, dropout, noise, sample.
 
 A layer is a small frozen record (`Layer`), written as text for configs, links and the CLI
 (`"conv filters=8 kernel=3 stride=1 padding=same activation=relu"`). `LAYER_KINDS` is the
@@ -50,6 +50,7 @@ class Layer:
     padding: str = "same"
     window: int = 2
     rate: float = 0.25
+    std: float = 0.3  # noise: the standard deviation of the Gaussian noise added while training
     activation: str = "relu"
     vocab: int = 10  # embedding: token ids 0..vocab-1
     heads: int = 2  # block: attention heads (they split the width)
@@ -75,6 +76,8 @@ class Layer:
             return f"dense {self.units} {self.activation}"
         if k == "dropout":
             return f"dropout {self.rate:g}"
+        if k == "noise":
+            return f"noise σ={self.std:g}"
         if k == "embedding":
             return f"embedding {self.vocab}→{self.units}"
         if k == "block":
@@ -151,13 +154,69 @@ class Flatten(nnx.Module):
 
 
 class Identity(nnx.Module):
-    """Dropout at inference; the engine multiplies by its keep mask while training."""
+    """Dropout or noise at inference; while training the layer's `site` rule changes its output."""
 
     def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
         pass
 
     def __call__(self, x):
         return x
+
+
+class Mean(nnx.Module):
+    """A VAE's sampling layer at inference: (n, 2L) = [μ, log σ²] -> μ (n, L); while training its
+    `site` rule adds σ·ε."""
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        pass
+
+    def __call__(self, x):
+        return x[..., : x.shape[-1] // 2]
+
+
+# ---- training-time draws ----------------------------------------------------------------
+# A layer whose kind has a `site` rule gets one uniform draw u in [0, 1) per output value and
+# training step (the engine draws them, see engine.dropout_sites); the rule turns u into the
+# layer's training output. At evaluation the module's output is used as it is.
+U_EDGE = 1e-7  # u is clipped to [U_EDGE, 1 - U_EDGE] before ndtri (u = 0 would give -inf)
+
+
+def normal_of(u):
+    """Standard normal draws from uniform ones (inverse CDF), same shape."""
+    return jax.scipy.special.ndtri(jnp.clip(u, U_EDGE, 1 - U_EDGE))
+
+
+def _dropout_site(layer: Layer, x, a, u):
+    return a * ((u >= layer.rate).astype(jnp.float32) / (1 - layer.rate))
+
+
+def _noise_site(layer: Layer, x, a, u):
+    return a + layer.std * normal_of(u)
+
+
+def _sample_site(layer: Layer, x, a, u):
+    """z = μ + exp(½ log σ²)·ε (the reparameterization trick); x = [μ, log σ²], a = μ."""
+    return a + jnp.exp(0.5 * x[..., a.shape[-1] :]) * normal_of(u)
+
+
+def gaussian_kl(stats):
+    """KL(N(μ, σ²) ‖ N(0, 1)) per example, summed over the code: ½ Σ (σ² + μ² − 1 − log σ²).
+
+    Args:
+      stats: (n, 2L) the sampling layer's input [μ, log σ²].
+
+    Returns:
+      (n,) the KL of each example.
+    """
+    half = stats.shape[-1] // 2
+    mu, logvar = stats[..., :half], stats[..., half:]
+    return 0.5 * jnp.sum(jnp.exp(logvar) + jnp.square(mu) - 1.0 - logvar, axis=-1)
+
+
+def _sample_shape(layer: Layer, shape):
+    if shape[-1] % 2:
+        raise ValueError(f"needs [mean, log-variance] of equal size, but its input has {shape[-1]} values")
+    return (*shape[:-1], shape[-1] // 2)
 
 
 # ---- shapes -----------------------------------------------------------------------------
@@ -202,6 +261,7 @@ class LayerKind:
     activates: bool = False
     defaults: dict = dataclasses.field(default_factory=dict)  # field values `make` starts from
     count: Callable | None = None  # (layer, input shape) -> its parameters, for kinds not counted below
+    site: Callable | None = None  # (layer, input, output, uniform draws u) -> its training output
 
 
 _ACT = tuple(ACTIVATIONS)
@@ -245,6 +305,24 @@ LAYER_KINDS: dict[str, LayerKind] = {
         "any",
         lambda layer, s: s,
         Identity,
+        site=_dropout_site,
+    ),
+    "noise": LayerKind(
+        "adds Gaussian noise of standard deviation std to its inputs while training",
+        {"std": (0.0, 2.0)},
+        "any",
+        lambda layer, s: s,
+        Identity,
+        site=_noise_site,
+    ),
+    "sample": LayerKind(
+        "a VAE's code: reads [mean, log-variance], draws mean + exp(log-variance / 2)·ε while "
+        "training, passes the mean at evaluation",
+        {},
+        "vector",
+        _sample_shape,
+        Mean,
+        site=_sample_site,
     ),
 }
 
@@ -374,13 +452,15 @@ class Stack(nnx.Module):
             shape = out
         self.layers = nnx.List(mods)
 
-    def __call__(self, x, keep=None):
+    def __call__(self, x, keep=None, draws=None):
         """Forward pass.
 
         Args:
           x: (batch, *in_shape) inputs.
           keep: optional list, one per layer, of dropout multipliers shaped like that
             layer's output (0 or 1/(1-rate)), or None for no dropout there.
+          draws: optional list, one per layer, of uniform draws shaped like that layer's output
+            for the layers whose kind has a `site` rule (training), or None.
 
         Returns:
           (z_out, trace): the last layer's pre-activation and, per layer, (z, a).
@@ -391,6 +471,8 @@ class Stack(nnx.Module):
             a = _ALL_ACTIVATIONS[spec.activation].fn(z) if LAYER_KINDS[spec.kind].activates else z
             if keep is not None and keep[i] is not None:
                 a = a * keep[i]
+            if draws is not None and draws[i] is not None:
+                a = LAYER_KINDS[spec.kind].site(spec, x, a, draws[i])
             trace.append((z, a))
             x = a
         return trace[-1][0], trace
@@ -405,6 +487,18 @@ def dropout_sites(layers: tuple[Layer, ...], in_shape) -> list[tuple[int, tuple[
     """(layer index, per-example shape of its mask, rate) for each dropout layer."""
     shapes = check_stack(layers, in_shape)
     return [(i, shapes[i], layer.rate) for i, layer in enumerate(layers) if layer.kind == "dropout"]
+
+
+def draw_sites(layers: tuple[Layer, ...], in_shape) -> list[tuple[int, tuple[int, ...], str]]:
+    """(layer index, per-example shape of its draws, kind) for each layer whose kind has a `site`
+    rule (dropout, noise, sample): the engine draws uniforms of that shape every step."""
+    shapes = check_stack(layers, in_shape)
+    return [(i, shapes[i], la.kind) for i, la in enumerate(layers) if LAYER_KINDS[la.kind].site]
+
+
+def sample_index(layers: tuple[Layer, ...]) -> int | None:
+    """The position of a stack's sampling layer (a VAE's), or None."""
+    return next((i for i, la in enumerate(layers) if la.kind == "sample"), None)
 
 
 # The sequence kinds (embedding, positional, block, layernorm, rnn) register themselves here.

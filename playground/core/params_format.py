@@ -43,6 +43,10 @@ def layer_json(layer: layers.Layer, p: dict, in_shape) -> dict:
         return {"type": "dense", **_dense(p, layer.activation)}
     if k == "dropout":
         return {"type": "dropout", "rate": layer.rate}
+    if k == "noise":
+        return {"type": "noise", "std": layer.std}
+    if k == "sample":  # input [μ, log σ²] (2L values): μ at evaluation, μ + exp(½ log σ²)·ε in training
+        return {"type": "sample", "latent": in_shape[-1] // 2}
     if k == "embedding":
         return {"type": "embedding", "table": _list(p["table"])}
     if k == "positional":

@@ -21,6 +21,7 @@ class StackSession:
 
     data_fields: tuple[str, ...] = ()  # config fields that make new data (the others keep it)
     config_class: type = None  # the zoo member's config (its defaults start a session)
+    hyper_fields: tuple[str, ...] = HYPER_FIELDS  # config fields applied to the running state
 
     def __init__(self, config=None):
         engine.enable_compile_cache()
@@ -65,7 +66,7 @@ class StackSession:
         changed = {
             f.name for f in dataclasses.fields(config) if getattr(config, f.name) != getattr(old, f.name)
         }
-        structural = changed - set(HYPER_FIELDS)
+        structural = changed - set(self.hyper_fields)
         if not structural:
             self.config = config
             self.task = dataclasses.replace(self.task, config=config)

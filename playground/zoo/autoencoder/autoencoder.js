@@ -1,7 +1,9 @@
 // The autoencoder view: the code space of an autoencoder trained live. Sent after
 // playground/zoo/player.js (Player, the playback, the drawing helpers); every number comes from
 // the server (playground/zoo/autoencoder/frames.py).
-//   scene: {images, shape, latent, classes, layers, params, labels, range, gallery, code_layer}
+//   scene: {images, shape, latent, classes, layers, params, labels, range, gallery, code_layer,
+//           metrics, variant, beta} (a VAE's metrics add train_kl, test_kl: its losses are the
+//           reconstruction error, the KL is shown apart)
 //   frame: {codes {x, y, var, axes}, plane {x0, x1, y0, y1}, grid {g, data}, recon, test_points?,
 //           decoded? {z, pixels | point}, interp? {a, b, steps, pixels | points}} (the last two sticky)
 // Triggers back: pull, need (Player's); probe {x, y} (a click in the latent plane, plane
@@ -295,7 +297,9 @@ class AutoencoderView extends Player {
     const label = "Epoch " + (f ? f.epoch : 0).toLocaleString("en-US") + into, el = this.q(".nnp-epoch");
     if (el.textContent !== label) el.textContent = label;
     const parts = [];
-    for (const k of ["test_loss", "train_loss"]) if (this.latest(k) !== null) parts.push(`${k.replace("_", " ")} <b>${sig(this.latest(k))}</b>`);
+    const vae = this.scene.variant === "vae";
+    for (const k of ["test_loss", "train_loss"]) if (this.latest(k) !== null) parts.push(`${vae ? k.replace("_loss", " reconstruction") : k.replace("_", " ")} <b>${sig(this.latest(k))}</b>`);
+    if (vae && this.latest("test_kl") !== null) parts.push(`test KL <b>${sig(this.latest("test_kl"))}</b>`);
     const L = this.scene.latent;
     parts.push(`code of ${L} number${L > 1 ? "s" : ""}`, `${this.scene.params.toLocaleString("en-US")} parameters`);
     setHtml(this.q(".nnp-metrics"), parts.join(" · "));
@@ -306,9 +310,12 @@ class AutoencoderView extends Player {
     let best = -1;
     for (let i = 0; i < T.length; i++) if (T[i] !== null && isFinite(T[i]) && (best < 0 || T[i] < T[best])) best = i;
     const row = (name, v) => `<span>${name}</span><span>${v}</span>`;
-    setHtml(this.q(".nnp-loss"), row("test loss", `<b>${sig(this.latest("test_loss"))}</b>`) + row("train loss", sig(this.latest("train_loss")))
-      + (best >= 0 ? row("best test loss", `${sig(T[best])} <i>· epoch ${E[best]}</i>`) : "")
-      + row("objective", "mean squared error"));
+    const vae = this.scene.variant === "vae", loss = vae ? "reconstruction" : "loss";
+    const kl = vae ? row("test KL", `<b>${sig(this.latest("test_kl"))}</b>`) + row("train KL", sig(this.latest("train_kl"))) : "";
+    const objective = vae ? `mean squared error + ${sig(this.scene.beta)} × KL` : this.scene.variant === "denoising" ? "mean squared error (noisy input, clean target)" : "mean squared error";
+    setHtml(this.q(".nnp-loss"), row(`test ${loss}`, `<b>${sig(this.latest("test_loss"))}</b>`) + row(`train ${loss}`, sig(this.latest("train_loss")))
+      + kl + (best >= 0 ? row(`best test ${loss}`, `${sig(T[best])} <i>· epoch ${E[best]}</i>`) : "")
+      + row("objective", objective));
   }
 
   // ---- the chosen pair ------------------------------------------------------------------

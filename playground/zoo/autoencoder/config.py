@@ -16,13 +16,19 @@ from playground.core.optimizers import OPTIMIZERS
 IMAGE_SETS = ("digits", "shapes")  # small images (8×8, 16×16); MNIST's 784 pixels are left out for speed
 POINT_SETS = ("spiral", "circle", "moons", "gauss", "xor", "blobs")
 DATASETS = (*IMAGE_SETS, *POINT_SETS)
+VARIANTS = ("plain", "denoising", "vae")  # vae: variational (a sampled code, the loss adds β·KL)
 
 
 @dataclasses.dataclass(frozen=True)
 class AeConfig(Record):
     """Every choice of one autoencoder experiment. The stack: [flatten] → encoder → dense
     `latent` units (linear: the code) → decoder → dense output, one unit per input value
-    (sigmoid for images in [0, 1], linear for points), trained to reproduce its input (MSE)."""
+    (sigmoid for images in [0, 1], linear for points), trained to reproduce its input (MSE).
+
+    Variants: "denoising" adds Gaussian noise of std `corruption` to the inputs while training
+    (a `noise` layer first; the targets stay clean, evaluation sees clean inputs); "vae" makes
+    the code layer 2·latent units [μ, log σ²] followed by a `sample` layer (z = μ + σ·ε while
+    training, μ at evaluation) and adds `beta` times the KL to N(0, I) to the objective."""
 
     text_limits: ClassVar[dict] = {"encoder": 3000, "decoder": 3000}
 
@@ -35,6 +41,11 @@ class AeConfig(Record):
     # Network.
     encoder: tuple[str, ...] = ("dense units=64 activation=relu",)
     latent: int = 2
+    variant: str = "plain"
+    corruption: float = 0.3  # denoising: std of the noise added to the training inputs
+    # vae: the KL term's weight. The reconstruction is the MSE per value, so β = 2σ²/d is the ELBO of a
+    # decoder with N(0, σ²) noise on each of d values; 0.003 ≈ σ 0.3 on the 64 pixels of a digit.
+    beta: float = 0.003
     decoder: tuple[str, ...] = ("dense units=64 activation=relu",)
     init: str = "he"
     # Objective and optimizer.
@@ -69,10 +80,13 @@ class AeConfig(Record):
 RANGES: dict[str, tuple[float, float]] = {
     "n_samples": (10, 5000),
     "latent": (1, 16),
+    "corruption": (0.0, 2.0),
+    "beta": (0.0, 10.0),
     **{f: core_config.RANGES[f] for f in core_config.TRAINING_FIELDS},
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "dataset": DATASETS,
+    "variant": VARIANTS,
     "init": tuple(INITS),
     "optimizer": tuple(OPTIMIZERS),
     "gd_variant": ("batch", "stochastic", "minibatch"),

@@ -10,6 +10,7 @@ import pathlib
 
 import numpy as np
 
+from playground.core import engine
 from playground.data.images import image_to_uint8
 from playground.live.frames import _num, b64, new_points
 from playground.zoo.autoencoder import task as ae
@@ -45,7 +46,9 @@ def scene(task, table: list[dict]) -> dict:
         "classes": list(data.class_names),
         "layers": [{"label": r["layer"], "shape": r["output"], "params": r["parameters"]} for r in table],
         "params": sum(r["parameters"] for r in table),
-        "metrics": ["train_loss", "test_loss"],
+        "metrics": list(engine.metric_names(task)),  # a VAE's: with train_kl, test_kl
+        "variant": config.variant,
+        "beta": config.beta,
         "labels": [int(v) for v in np.asarray(data.labels_test)[:n_test]],
         "range": None,
         "code_layer": ae.code_index(config, data) + 1,  # in `layers`, whose row 0 is the input

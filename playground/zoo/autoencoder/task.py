@@ -15,6 +15,7 @@ from flax import nnx
 from playground.core import engine, layers, params_format
 from playground.core.layers import _ALL_ACTIVATIONS, LAYER_KINDS
 from playground.data import images, points
+from playground.live.session import HYPER_FIELDS
 from playground.zoo.autoencoder.config import IMAGE_SETS, AeConfig
 from playground.zoo.session import StackSession
 
@@ -61,19 +62,30 @@ def load_data(config: AeConfig) -> AeData:
 
 
 def stack(config: AeConfig, data: AeData) -> tuple[layers.Layer, ...]:
-    """[flatten] → encoder → code (dense `latent`, linear) → decoder → output (dense, one unit per
-    input value; sigmoid for images, linear for points)."""
-    out = [layers.make("flatten")] if data.images else []
+    """[noise] → [flatten] → encoder → code → decoder → output (dense, one unit per input value;
+    sigmoid for images, linear for points). The code: dense `latent`, linear; a VAE's: dense
+    2·latent, linear ([μ, log σ²]), then `sample`. The noise layer (denoising) adds N(0,
+    corruption²) to the inputs while training."""
+    out = [layers.make("noise", std=config.corruption)] if config.variant == "denoising" else []
+    out += [layers.make("flatten")] if data.images else []
     out += [layers.parse(t) for t in config.encoder]
-    out.append(layers.make("dense", units=config.latent, activation="linear"))
+    vae = config.variant == "vae"
+    out.append(layers.make("dense", units=config.latent * (2 if vae else 1), activation="linear"))
+    out += [layers.make("sample")] if vae else []
     out += [layers.parse(t) for t in config.decoder]
     out.append(layers.Layer("dense", units=data.y_train.shape[1], activation="linear"))
     return tuple(out)
 
 
+def lead(config: AeConfig, data: AeData) -> int:
+    """Layers the stack puts before the encoder's own (noise, flatten)."""
+    return int(config.variant == "denoising") + int(data.images)
+
+
 def code_index(config: AeConfig, data: AeData) -> int:
-    """The code layer's index in the stack."""
-    return int(data.images) + len(config.encoder)
+    """The code layer's index in the stack (a VAE's: the sampling layer, whose output is μ at
+    evaluation)."""
+    return lead(config, data) + len(config.encoder) + int(config.variant == "vae")
 
 
 def output_activation(data: AeData) -> str:
@@ -97,7 +109,7 @@ def make_task(config: AeConfig, data: AeData | None = None) -> engine.Task:
         cut, msg = code_index(config, data), str(e)
         half = "decoder" if e.index is not None and e.index > cut else "encoder"
         if e.index is not None:  # counted within its half, as the user wrote it
-            line = e.index - cut if half == "decoder" else e.index + 1 - int(data.images)
+            line = e.index - cut if half == "decoder" else e.index + 1 - lead(config, data)
             last = e.index == len(specs) - 1
             msg = msg.replace(f"layer {e.index + 1}:", "the output layer:" if last else f"layer {line}:", 1)
         raise ConfigError(half, msg) from None
@@ -134,7 +146,7 @@ def _halves(arch: engine.Arch, cut: int):
 
 
 def encode(task: engine.Task, params, x) -> np.ndarray:
-    """Codes (n, latent) of inputs x (n, ...)."""
+    """Codes (n, latent) of inputs x (n, ...); a VAE's: the mean μ (no noise is drawn)."""
     cut = code_index(task.config, task.data)
     return np.asarray(_halves(task.arch, cut)[0](params, jnp.asarray(x, jnp.float32)))
 
@@ -147,7 +159,9 @@ def decode(task: engine.Task, params, z) -> np.ndarray:
 
 def params_json(task: engine.Task, params) -> dict:
     """{"encoder": [...], "decoder": [...]} in the self-describing params format; the encoder
-    ends with the code layer, the decoder ends with the output layer (its activation applied)."""
+    ends with the code layer (a VAE's: the dense [μ, log σ²] layer, then {"type": "sample"}), the
+    decoder ends with the output layer (its activation applied). A denoising encoder starts with
+    {"type": "noise", "std": ...} (the identity outside training)."""
     doc = params_format.to_json(task.arch.specs, task.arch.in_shape, params)["layers"]
     cut = code_index(task.config, task.data) + 1
     doc[-1]["activation"] = task.arch.output_activation
@@ -171,6 +185,7 @@ class Session(StackSession):
 
     data_fields = ("dataset", "n_samples", "noise", "train_ratio", "seed")
     config_class = AeConfig
+    hyper_fields = (*HYPER_FIELDS, "beta")  # β lives in the training state: no reset, no recompile
 
     def make_task(self, config, data=None) -> engine.Task:
         return make_task(config, data)

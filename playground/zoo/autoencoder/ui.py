@@ -10,14 +10,32 @@ from playground.core.optimizers import OPTIMIZERS as _OPTIMIZERS
 from playground.live.ui import LEARNING_RATES, REG_RATES
 
 SIDEBAR_FIELDS = ("dataset", "n_samples", "noise", "train_ratio", "seed", "optimizer", "gd_variant")
-SIDEBAR_FIELDS += ("batch_size", "l2", "init", "early_stopping_patience")
+SIDEBAR_FIELDS += ("batch_size", "l2", "init", "early_stopping_patience", "variant", "corruption", "beta")
 TOP_FIELDS = ("learning_rate", "latent")
 WIDGET_FIELDS = (*SIDEBAR_FIELDS, *TOP_FIELDS)
-CHOICES = {"learning_rate": LEARNING_RATES, "l2": REG_RATES}
+BETAS = (0.0, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+CHOICES = {"learning_rate": LEARNING_RATES, "l2": REG_RATES, "beta": BETAS}
+VARIANTS = {"plain": "plain", "denoising": "denoising", "vae": "variational (VAE)"}
+VARIANT_HELP = (
+    "plain: reproduce the input through the code. denoising: Gaussian noise (std = corruption) is "
+    "added to the inputs while training, the targets stay clean. variational: the encoder gives a "
+    "mean and a log-variance, the code is drawn from them while training (their mean is shown), "
+    "and the loss adds β × the KL divergence to N(0, 1)."
+)
+
 OPTIMIZERS = tuple(_OPTIMIZERS)
 INITS = tuple(_INITS)
 VIEW_EVENTS = ("probe", "pair")
 MAX_LAYER_LINES = 12
+
+
+def summary(config) -> str:
+    """The variant in a few words, for the line under the run controls."""
+    if config.variant == "denoising":
+        return f"denoising, noise std {config.corruption:g}"
+    if config.variant == "vae":
+        return f"variational, β {config.beta:g}"
+    return "plain"
 
 
 def lines_to_layers(text: str) -> tuple[str, ...]:

@@ -16,7 +16,8 @@ from playground.zoo.cnn.config import PRESETS
 
 # The builder's columns: "size" is a conv's filters or a dense layer's units.
 COLUMNS = ("kind", "size", "kernel", "stride", "padding", "window", "rate", "activation")
-KINDS = tuple(k for k in layers.LAYER_KINDS if k not in layers.SEQUENCE_KINDS)  # the kinds for images
+# The kinds for images (a VAE's `sample` code layer is the autoencoder's).
+KINDS = tuple(k for k in layers.LAYER_KINDS if k not in layers.SEQUENCE_KINDS and k != "sample")
 PADDINGS = ("same", "valid")
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
 SIZE_FIELD = {"conv": "filters", "dense": "units"}
