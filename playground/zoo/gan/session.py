@@ -78,7 +78,9 @@ class GanSession:
         return len(h["epoch"])
 
     def step_parts(self, n: int) -> tuple[int, int]:
-        done = self.step(n)
+        """The live view's n epochs, one compiled epoch at a time (one function, compiled once:
+        a new chunk length would stall the stream while it compiles)."""
+        done = self.step(n, chunk=1)
         return done, done
 
     def step_net(self, net: str):
