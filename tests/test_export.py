@@ -248,10 +248,20 @@ def test_playground_buttons_give_files_that_replay_the_session(tmp_path):
         assert nbformat.reads(files["ipynb"], as_version=4).cells
 
 
-@pytest.mark.parametrize("data", ["digits", "spiral"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        ["dataset=digits"],
+        ["dataset=spiral"],
+        ["variant=denoising"],
+        ["variant=vae"],
+        ["dataset=spiral", "variant=vae", "latent=1", "beta=0.1"],
+    ],
+    ids=["digits", "spiral", "denoising", "vae", "vae-spiral"],
+)
 def test_autoencoder_script_reproduces_train_out(tmp_path, data):
     ref, script = tmp_path / "ref.json", tmp_path / "ae.py"
-    base = ["--net", "autoencoder", "--set", f"dataset={data}", "--set", "n_samples=300"]
+    base = ["--net", "autoencoder", *sets([*data, "n_samples=300"])]
     assert cli.main(["train", "--epochs", "3", "--quiet", "--out", str(ref), *base]) == 0
     assert cli.main(["export", "--format", "py", "--epochs", "3", "--out", str(script), *base]) == 0
     done = run_script(script, tmp_path, "--json")

@@ -15,7 +15,7 @@ import textwrap
 
 import numpy as np
 
-from playground.core import engine
+from playground.core import engine, layers
 from playground.export import stack
 from playground.export.stack import ExportError  # noqa: F401  (the exporter's error)
 
@@ -110,6 +110,14 @@ _OPTIMIZERS = {
 }
 
 
+def _site_value(spec) -> str:
+    """What a layer's training draw u becomes in the script (see the Network's use of it)."""
+    if spec.kind == "dropout":
+        return f"(u >= {spec.rate!r}).astype(jnp.float32) / (1 - {spec.rate!r})"
+    normal = "jax.scipy.special.ndtri(jnp.clip(u, 1e-7, 1 - 1e-7))"
+    return f"{spec.std!r} * {normal}" if spec.kind == "noise" else normal
+
+
 def check(task: engine.Task) -> None:
     """Raises ExportError for a network kind not written yet or data too big to embed."""
     if task.arch.stack:
@@ -134,7 +142,9 @@ def sections(task: engine.Task, epochs: int, params=None) -> list[Section]:
     opt_args = ", ".join(f"{kw}=np.float32(CONFIG[{field!r}])" for kw, field in hypers)
     init_fn, bias_value = _INITS[c.init]
     if a.stack:
-        sites = [(i, shape, repr(rate)) for i, shape, rate in engine.dropout_sites(a)]
+        sites = [
+            (i, shape, _site_value(a.specs[i])) for i, shape, _ in layers.draw_sites(a.specs, a.in_shape)
+        ]
         name = getattr(c, "dataset", None) or f"{c.net} on the {c.task} task"
         title = f"{name}, {len(a.specs)} layers"
         if hasattr(c, "task"):
@@ -144,7 +154,9 @@ def sections(task: engine.Task, epochs: int, params=None) -> list[Section]:
         else:
             what = f"vectors of {a.in_shape[0]} numbers"
     else:
-        sites = [(i, (s.units,), "CONFIG['dropout']") for i, s in enumerate(a.specs) if s.dropout]
+        rate = "CONFIG['dropout']"
+        keep = f"(u >= {rate}).astype(jnp.float32) / (1 - {rate})"
+        sites = [(i, (s.units,), keep) for i, s in enumerate(a.specs) if s.dropout]
         title = f"{c.dataset} data, network {'-'.join(map(str, [a.n_in, *c.hidden, a.n_out]))}"
         what = f"the features {', '.join(c.features)} of each point"
     sections = []
@@ -357,22 +369,24 @@ def _orders_code(c, a, sites) -> str:
     lines += ["    return idx.reshape(STEPS, BATCH), mask", "", ""]
     lines += [
         "def dropout_masks(epoch_key, step=None):",
-        '    """Per layer, its dropout multipliers: for the epoch\'s every step, or for one step."""',
+        '    """Per layer, its training draws (dropout masks, noise, normal draws): for every step of',
+        '    the epoch, or for one step."""',
     ]
     if not sites:
         lines.append("    return None")
     else:
         lines += [
             f"    keep = [None] * {len(a.specs)}",
-            f"    sites = [{', '.join(f'({i}, {shape!r}, {rate})' for i, shape, rate in sites)}]",
-            "    for i, shape, rate in sites:  # (layer, one example's mask shape, rate)",
+            "    # (layer, one example's draw shape, what a uniform draw u becomes)",
+            f"    sites = [{', '.join(f'({i}, {shape!r}, lambda u: {value})' for i, shape, value in sites)}]",
+            "    for i, shape, value in sites:",
             "        if step is None:",
             "            key = jax.random.fold_in(epoch_key, i + 1)",
             "            u = jax.random.uniform(key, (STEPS, BATCH, *shape))",
             "        else:",
             "            step_key = jax.random.fold_in(epoch_key, step)",
             "            u = jax.random.uniform(jax.random.fold_in(step_key, i + 1), (BATCH, *shape))",
-            "        keep[i] = (u >= rate).astype(jnp.float32) / (1 - rate)",
+            "        keep[i] = value(u)",
             "    return keep",
         ]
     return "\n".join(lines)
@@ -380,12 +394,37 @@ def _orders_code(c, a, sites) -> str:
 
 def _train_code(c, a, kind) -> str:
     accuracy = kind != "regression"
+    vae = a.stack and layers.sample_index(a.specs) is not None
     per_step = a.big  # much data: each step draws its own masks (the app's choice, same numbers otherwise)
-    lines = [
+    objective = [
         "def objective(params, x, y, keep, mask):",
         "    per = per_example_loss(forward(params, x, keep), y)",
         "    data = per.mean() if mask is None else (per * mask).sum() / mask.sum()",
         "    return data + penalty(params)",
+    ]
+    if vae:
+        objective = [
+            "def kl(stats):",
+            '    """KL(N(μ, σ²) ‖ N(0, 1)) of each example: ½ Σ (σ² + μ² − 1 − log σ²)."""',
+            "    mu, logvar = jnp.split(stats, 2, axis=-1)",
+            "    return 0.5 * (jnp.exp(logvar) + mu**2 - 1 - logvar).sum(-1)",
+            "",
+            "",
+            "def objective(params, x, y, keep, mask):",
+            '    """The reconstruction error plus β times the KL (the VAE\'s two terms)."""',
+            "    stats = []",
+            "    z = nnx.merge(graphdef, params)(x, keep, stats)",
+            "    mean = (lambda v: v.mean()) if mask is None else (lambda v: (v * mask).sum() / mask.sum())",
+            "    return mean(per_example_loss(z, y)) + CONFIG['beta'] * mean(kl(stats[0])) + penalty(params)",
+            "",
+            "",
+            "def measure_kl(params, x):",
+            "    stats = []",
+            "    nnx.merge(graphdef, params)(x, None, stats)",
+            "    return kl(stats[0])",
+        ]
+    lines = [
+        *objective,
         "",
         "",
         "@jax.jit",
@@ -413,6 +452,12 @@ def _train_code(c, a, kind) -> str:
         "    per, correct = measure(params, x_all, y_all)",
         "    metrics = {'train_loss': per[:N_TRAIN].mean(), 'test_loss': per[N_TRAIN:].mean()}",
     ]
+    if vae:
+        lines.append(
+            "    k = jax.lax.map(lambda xi: measure_kl(params, xi[None])[0], x_all, batch_size=512)"
+            " if len(x_all) > 512 else measure_kl(params, x_all)\n"
+            "    metrics['train_kl'], metrics['test_kl'] = k[:N_TRAIN].mean(), k[N_TRAIN:].mean()"
+        )
     if accuracy:
         lines.append(
             "    metrics['train_accuracy'] = correct[:N_TRAIN].mean()\n"
@@ -422,7 +467,7 @@ def _train_code(c, a, kind) -> str:
         "    return params, opt_state, metrics",
         "",
         "",
-        f"METRICS = {METRICS[: 4 if accuracy else 2]!r}",
+        f"METRICS = {METRICS[: 4 if accuracy else 2] + (('train_kl', 'test_kl') if vae else ())!r}",
         "",
         "",
         "def run(epochs, verbose=True):",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from playground.core import layers
 
 KINDS = ("conv", "maxpool", "avgpool", "flatten", "dense", "dropout", "embedding", "positional", "block")
-KINDS += ("layernorm", "rnn", "last")
+KINDS += ("layernorm", "rnn", "last", "noise", "sample")
 
 
 class ExportError(ValueError):
@@ -47,6 +47,8 @@ def _layer(spec: layers.Layer, shape, last: bool, out_act: str) -> str:
         args = {"window": spec.window}
     elif spec.kind == "dropout":
         args = {"rate": spec.rate}
+    elif spec.kind == "noise":
+        args = {"std": spec.std}
     elif spec.kind == "embedding":
         args = {"vocab": spec.vocab, "units": spec.units}
     elif spec.kind == "positional":
@@ -218,6 +220,21 @@ class Recurrent(nnx.Module):
         _, hs = jax.lax.scan(step, (h0, h0), xw)
         return jnp.swapaxes(hs, 0, 1) if self.every else hs[-1]
 """,
+    "noise": """class Noise(nnx.Module):
+    \"\"\"The identity at evaluation; while training the loop adds N(0, std²) noise.\"\"\"
+
+    def __init__(self, std):
+        self.std = std
+
+    def __call__(self, x):
+        return x
+""",
+    "sample": """class Sample(nnx.Module):
+    \"\"\"A VAE's code: reads [μ, log σ²], gives μ (training adds σ·ε, see Network).\"\"\"
+
+    def __call__(self, x):
+        return x[..., : x.shape[-1] // 2]
+""",
     "last": """class Last(nnx.Module):
     def __call__(self, x):
         return x[:, -1]
@@ -236,6 +253,8 @@ BUILD = {
     "block": "Block(**numbers)",
     "rnn": "Recurrent(**numbers)",
     "last": "Last()",
+    "noise": "Noise(**numbers)",
+    "sample": "Sample()",
 }
 NETWORK = """class Network(nnx.Module):
     \"\"\"The layers of NETWORKS[name], each conv or dense layer followed by its activation.\"\"\"
@@ -246,13 +265,23 @@ NETWORK = """class Network(nnx.Module):
         self.name = name
         self.layers = nnx.List([make_layer(kind, numbers) for kind, numbers, _ in NETWORKS[name]])
 
-    def __call__(self, x, keep=None):
-        \"\"\"The output layer's pre-activation; keep: per layer, dropout multipliers or None.\"\"\"
-        for i, (layer, (_, _, act)) in enumerate(zip(self.layers, NETWORKS[self.name])):
+    def __call__(self, x, keep=None, stats=None):
+        \"\"\"The output layer's pre-activation. keep: per layer, its training draw or None (dropout:
+        multipliers; noise: what to add; sample: the normal draws ε). stats: a list that gets a
+        sampling layer's input [μ, log σ²].\"\"\"
+        for i, (layer, (kind, _, act)) in enumerate(zip(self.layers, NETWORKS[self.name])):
             z = layer(x)
-            x = ACTIVATIONS[act](z) if act else z
+            a = ACTIVATIONS[act](z) if act else z
+            if kind == "sample" and stats is not None:
+                stats.append(x)
             if keep is not None and keep[i] is not None:
-                x = x * keep[i]
+                if kind == "noise":
+                    a = a + keep[i]
+                elif kind == "sample":  # z = μ + σ·ε
+                    a = a + jnp.exp(0.5 * x[..., a.shape[-1] :]) * keep[i]
+                else:
+                    a = a * keep[i]
+            x = a
         return z
 """
 
