@@ -34,6 +34,15 @@ HYPER_FIELDS = (
 MAX_HISTORY = 20_000  # points kept per metric; older ones are thinned 2:1 beyond it
 
 
+def thinned(history: dict) -> dict:
+    """The history itself, or beyond MAX_HISTORY points every other one (the last kept)."""
+    n = len(history["epoch"])
+    if n <= MAX_HISTORY:
+        return history
+    keep = [*range(0, n - 1, 2), n - 1]
+    return {k: [v[i] for i in keep] for k, v in history.items()}
+
+
 class Session:
     """A user's experiment: config + data + state + history."""
 
@@ -159,9 +168,7 @@ class Session:
         return done
 
     def _thin(self):
-        if len(self.history["epoch"]) > MAX_HISTORY:
-            keep = np.r_[np.arange(0, len(self.history["epoch"]) - 1, 2), len(self.history["epoch"]) - 1]
-            self.history = {k: [v[i] for i in keep] for k, v in self.history.items()}
+        self.history = thinned(self.history)
 
     # ---- views ------------------------------------------------------------------
     def layers(self) -> list[dict]:

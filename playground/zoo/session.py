@@ -11,7 +11,7 @@ import dataclasses
 import math
 
 from playground.core import engine, layers, params_format
-from playground.live.session import HYPER_FIELDS, MAX_HISTORY
+from playground.live.session import HYPER_FIELDS, thinned
 
 PART_FLOATS = 400_000  # input floats per live-view part of an epoch (MNIST: 8 parts, digits: 1)
 
@@ -136,10 +136,7 @@ class StackSession:
     def _record(self, h: dict, reason: str | None):
         for k, v in h.items():
             self.history[k].extend(v)
-        if len(self.history["epoch"]) > MAX_HISTORY:  # thin 2:1, keep the last
-            n = len(self.history["epoch"])
-            keep = [*range(0, n - 1, 2), n - 1]
-            self.history = {k: [v[i] for i in keep] for k, v in self.history.items()}
+        self.history = thinned(self.history)
         if reason:
             self.stop_reason = reason
 

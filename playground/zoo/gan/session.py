@@ -8,10 +8,9 @@ from __future__ import annotations
 import dataclasses
 
 from playground.core import engine, params_format
-from playground.live.session import MAX_HISTORY
 from playground.zoo.gan import train
 from playground.zoo.gan.config import HYPER_FIELDS, GanConfig
-from playground.zoo.session import layer_table
+from playground.zoo.session import StackSession, layer_table
 
 TARGET_FIELDS = ("dataset", "n_samples", "spread", "drawn", "seed")
 
@@ -90,15 +89,7 @@ class GanSession:
         self.state = train.single_update(self.task, self.state, net)
         self.last_moved = net
 
-    def _record(self, h: dict, reason: str | None):
-        for k, v in h.items():
-            self.history[k].extend(v)
-        if len(self.history["epoch"]) > MAX_HISTORY:  # thin 2:1, keep the last
-            n = len(self.history["epoch"])
-            keep = [*range(0, n - 1, 2), n - 1]
-            self.history = {k: [v[i] for i in keep] for k, v in self.history.items()}
-        if reason:
-            self.stop_reason = reason
+    _record = StackSession._record  # the history extended (and thinned), the stop reason kept
 
     def tables(self) -> dict[str, list[dict]]:
         a = self.task.arch
