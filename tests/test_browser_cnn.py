@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.test_browser import (  # noqa: F401  (pytest fixtures are used by name)
     LOAD_MS,
@@ -164,12 +165,25 @@ def test_layer_builder_edits_update_the_summary_and_name_a_bad_layer(new_page, s
     page.get_by_text("Layers: edit the stack").click()
     grid = page.locator("[data-testid=stDataFrame]").first
     grid.wait_for(timeout=LOAD_MS)
-    box = grid.bounding_box()
-    cell = (box["x"] + 165, box["y"] + 53)  # row 1, "filters / units" (the 6 filters of the first conv)
+    editor = page.locator("[data-testid=stDataFrameGlideDataEditor] input, .gdg-input, textarea").first
 
     def type_in_cell(text: str):
-        page.mouse.dblclick(*cell)  # opens the cell's editor
-        page.locator("[data-testid=stDataFrameGlideDataEditor] input, .gdg-input, textarea").first.wait_for()
+        # The expander animates open and the grid may still be moving or not yet listening when it first
+        # shows: measure it once it has stopped, and double-click again if no editor opened.
+        for attempt in range(6):
+            grid.scroll_into_view_if_needed()
+            box, last = grid.bounding_box(), None
+            while box != last:
+                time.sleep(0.3)
+                box, last = grid.bounding_box(), box
+            # row 1, "filters / units" (the 6 filters of the first conv)
+            page.mouse.dblclick(box["x"] + 165, box["y"] + 53)
+            try:
+                editor.wait_for(timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                if attempt == 5:
+                    raise
         page.keyboard.press("Control+A")
         page.keyboard.type(text, delay=60)
         page.keyboard.press("Enter")
