@@ -120,8 +120,13 @@ def toggle_play():
 
 
 playing = ss[K + "playing"]
-st.columns([1, 5])[0].button("Pause" if playing else "Autoplay", key=K + "play", on_click=toggle_play,
-                             width="stretch", icon=":material/pause:" if playing else ":material/play_arrow:")
+st.columns([1, 5])[0].button(
+    "Pause" if playing else "Autoplay",
+    key=K + "play",
+    on_click=toggle_play,
+    width="stretch",
+    icon=":material/pause:" if playing else ":material/play_arrow:",
+)
 
 
 @st.cache_resource

@@ -87,8 +87,9 @@ with st.expander(f"Contenders: {len(r.labels)} — edit them, or pick a preset",
             "learning_rate": st.column_config.NumberColumn("learning rate", format="%g"),
             "batch_size": st.column_config.NumberColumn("batch size", step=1),
             "early_stopping_patience": st.column_config.NumberColumn("patience (0 = off)", step=1),
-            **{f: st.column_config.NumberColumn(f, format="%g")
-               for f in ("momentum", "beta1", "beta2", "l2")},  # fmt: skip
+            **{
+                f: st.column_config.NumberColumn(f, format="%g") for f in ("momentum", "beta1", "beta2", "l2")
+            },  # fmt: skip
             "dropout": st.column_config.NumberColumn("dropout", format="%g"),
         },
     )

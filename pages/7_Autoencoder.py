@@ -44,6 +44,7 @@ if st.session_state[K + "warnings"]:
 def apply(**changes):
     """Apply widget values (or `changes`); a refused change leaves the last good network training."""
     values = {f: st.session_state.get(K + f, getattr(s.config, f)) for f in ui.WIDGET_FIELDS} | changes
+    values |= ui.dataset_changes(s.config, values["dataset"])
     try:
         s.apply(from_dict(values, base=s.config))
         st.session_state.pop(K + "error", None)
@@ -51,6 +52,10 @@ def apply(**changes):
         st.session_state.pop(K + "pair", None)
     except (ConfigError, DataError) as e:
         st.session_state[K + "error"] = str(e)
+
+
+def apply_architecture():
+    apply(**ui.architecture_changes(s.config.dataset, st.session_state[K + "architecture"]))
 
 
 def apply_layers(field):
@@ -94,6 +99,17 @@ with st.sidebar:
     if s.config.variant == "vae":
         betas = live_ui.with_value(ui.BETAS, s.config.beta)
         st.select_slider("β (KL weight)", betas, key=K + "beta", on_change=apply)
+    if s.config.dataset in IMAGE_SETS:
+        st.session_state[K + "architecture"] = ui.architecture(s.config)
+        st.selectbox(
+            "Layers",
+            ui.ARCHITECTURES,
+            format_func=ui.ARCHITECTURES.get,
+            key=K + "architecture",
+            on_change=apply_architecture,
+            help="dense: one 64-unit layer each side. convolutional: two stride-2 convolutions down, a "
+            "reshape and two stride-2 transposed convolutions back up. Or edit the layers below.",
+        )
     for field in ("encoder", "decoder"):
         st.text_area(
             f"{field.capitalize()} layers",

@@ -11,7 +11,9 @@ from playground import cli
 from playground.core import engine
 from playground.core.config import ConfigError, set_items
 from playground.zoo.autoencoder import task as ae
+from playground.zoo.autoencoder import ui
 from playground.zoo.autoencoder.config import AeConfig
+from tests.test_layers import np_conv, np_conv_transpose
 
 ACTS = {
     "linear": lambda z: z,
@@ -21,23 +23,65 @@ ACTS = {
 }
 
 
+def crop(full, lo, hi):
+    """Rows and columns lo from the start and hi from the end cut away (negative: zeros added)."""
+    pad = max(-lo, -hi, 0)
+    full = np.pad(full, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    return full[:, pad + lo : full.shape[1] - pad - hi, pad + lo : full.shape[2] - pad - hi]
+
+
 def run(layers, x):
-    """A NumPy forward pass through self-describing layers (flatten, dense)."""
+    """A NumPy forward pass through self-describing layers, as the README documents them."""
     x = np.asarray(x, float)
     for la in layers:
+        k = np.asarray(la.get("kernel", 0.0))
+        b = np.asarray(la.get("bias", 0.0))
         if la["type"] == "flatten":
             x = x.reshape(len(x), -1)
         elif la["type"] == "dense":
-            x = ACTS[la["activation"]](x @ np.asarray(la["kernel"]) + np.asarray(la["bias"]))
+            x = ACTS[la["activation"]](x @ k + b)
+        elif la["type"] == "conv":
+            x = ACTS[la["activation"]](np_conv(x, k, b, la["stride"], la["padding"]))
+        elif la["type"] == "convtranspose":
+            full = np_conv_transpose(x, k, np.zeros_like(b), la["stride"], "valid")
+            x = ACTS[la["activation"]](crop(full, *la["crop"]) + b)
+        elif la["type"] == "upsample":
+            x = x.repeat(la["factor"], axis=1).repeat(la["factor"], axis=2)
+        elif la["type"] == "reshape":
+            x = x.reshape(len(x), *la["shape"])
+        elif la["type"] == "sample":  # a VAE's code at evaluation: the mean
+            x = x[:, : la["latent"]]
         else:
             raise AssertionError(f"unexpected layer {la['type']}")
     return x
 
 
+ENCODER, DECODER = ui.conv_layers("digits")
+ODD = (  # valid padding, a kernel smaller than its stride (zeros added), an upsampling
+    "dense units=36 activation=tanh",
+    "reshape height=3 width=3",
+    "convtranspose filters=3 kernel=1 stride=2 padding=same activation=relu",
+    "convtranspose filters=3 kernel=3 stride=1 padding=valid activation=tanh",
+    "upsample factor=2",
+    "conv filters=2 kernel=3 stride=2 padding=same activation=relu",
+)
+CONV = [f"encoder={','.join(ENCODER)}", f"decoder={','.join(DECODER)}"]
+SHAPES = [
+    f"encoder={','.join(ui.conv_layers('shapes')[0])}",
+    f"decoder={','.join(ui.conv_layers('shapes')[1])}",
+]
+
+
 @pytest.mark.parametrize(
     "sets",
-    [["dataset=digits", "n_samples=300"], ["dataset=spiral", "n_samples=200", "latent=1"]],
-    ids=["digits", "spiral-1d"],
+    [
+        ["dataset=digits", "n_samples=300"],
+        ["dataset=spiral", "n_samples=200", "latent=1"],
+        ["dataset=digits", "n_samples=300", *CONV],
+        ["dataset=digits", "n_samples=200", "encoder=conv filters=4 kernel=3", f"decoder={','.join(ODD)}"],
+        ["dataset=shapes", "n_samples=100", "latent=3", "variant=vae", *SHAPES],
+    ],
+    ids=["digits", "spiral-1d", "conv", "conv-odd", "conv-shapes-vae"],
 )
 def test_out_file_runs_in_numpy_and_round_trips(tmp_path, sets):
     sets = [a for item in sets for a in ("--set", item)]
@@ -102,13 +146,28 @@ def test_it_learns_to_reconstruct_and_its_codes_separate_the_digits():
 
 def test_bad_settings_are_named():
     for items, words in [
-        (["encoder=conv filters=4"], "encoder: layer 1: conv layers are not offered here yet"),
+        (["encoder=rnn"], "encoder: layer 1: rnn layers are not offered here; use dense, dropout, conv"),
+        (
+            ["dataset=moons", "encoder=conv filters=4"],
+            "encoder: layer 1: conv layers work on images.*2-D points",
+        ),
+        (
+            ["decoder=dense units=30,reshape height=4 width=4"],
+            "decoder: layer 2: reshape: 30 values do not fill",
+        ),
+        (
+            ["decoder=dense units=16,reshape height=4 width=4"],
+            "decoder ends with a 4×4×1 image, the data are 8×8×1",
+        ),
+        (["encoder=dense units=8,conv"], "encoder: layer 2: conv needs an image"),
+        (["decoder=reshape height=2 width=2"], "decoder: layer 1: reshape: 2 values do not fill 2×2"),
+        ([f"encoder={','.join(['dense units=4'] * 13)}"], "encoder: at most 12 layers"),
         (["latent=0"], "latent"),
         (["dataset=mnist"], "dataset"),
         (["decoder=dense units=0"], "decoder: layer 1"),
     ]:
         with pytest.raises(ConfigError, match=words):
-            set_items(items, AeConfig())
+            ae.make_task(set_items(items, AeConfig(n_samples=100)))
 
 
 def unb64(s) -> np.ndarray:

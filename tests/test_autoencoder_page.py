@@ -7,6 +7,8 @@ import pathlib
 
 from streamlit.testing.v1 import AppTest
 
+from playground.zoo.autoencoder import ui
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "7_Autoencoder.py")
 
@@ -55,7 +57,7 @@ def test_code_size_layers_and_dataset():
     assert any("Weights reset: the network changed (latent)" in t.value for t in at.toast)
     assert live_data(at)["frames"][-1]["codes"]["axes"] == "pca"
     at.text_area(key="ae.encoder").input("dense units=32 activation=tanh\nconv filters=3").run()
-    assert any("encoder: layer 2: conv layers are not offered here yet" in e.value for e in at.error)
+    assert any("encoder: layer 2: conv needs an image" in e.value for e in at.error)
     assert sess(at).config.encoder == ("dense units=64 activation=relu",)  # the last good network
     at.text_area(key="ae.encoder").input("dense units=32 activation=tanh").run()
     assert sess(at).config.encoder == ("dense units=32 activation=tanh",) and not at.error
@@ -65,11 +67,17 @@ def test_code_size_layers_and_dataset():
 
 
 def test_bad_link_values_fall_back_with_a_warning():
-    at = page(latent="99", dataset="mnist", encoder="conv filters=2")
+    at = page(latent="99", dataset="mnist", encoder="rnn")
     assert not at.exception
     warning = " ".join(w.value for w in at.warning)
     assert "latent" in warning and "dataset" in warning and "encoder" in warning
     assert sess(at).config.latent == 2 and sess(at).config.dataset == "digits"
+    # Layers every field of which is valid but that do not fit the data together: named, defaults used.
+    at = page(decoder="dense units=16,reshape height=4 width=4")
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "the decoder ends with a 4×4×1 image, the data are 8×8×1" in warning
+    assert sess(at).config.decoder == ("dense units=64 activation=relu",)
 
 
 def test_variants_show_their_sliders_and_the_kl_apart():
@@ -97,3 +105,26 @@ def test_bad_variant_links_are_named_and_dropped():
     assert "variant" in warning and "beta" in warning and "corruption" in warning
     c = sess(at).config
     assert (c.variant, c.beta, c.corruption) == ("plain", 0.003, 0.3)
+
+
+def test_convolutional_layers_follow_the_data_set():
+    at = page(n_samples="200")
+    assert at.selectbox(key="ae.architecture").value == "dense"
+    at.selectbox(key="ae.architecture").set_value("conv").run()
+    encoder, decoder = ui.conv_layers("digits")
+    assert (sess(at).config.encoder, sess(at).config.decoder) == (encoder, decoder) and not at.error
+    kinds = [la.kind for la in sess(at).task.arch.specs]
+    assert kinds[:3] == ["conv", "conv", "flatten"] and kinds[-3:] == ["convtranspose", "conv", "flatten"]
+    assert at.text_area(key="ae.decoder").value == "\n".join(decoder)
+    at.button(key="ae.step").click().run()
+    assert sess(at).epoch == 1 and live_data(at)["frames"][-1]["codes"] and not at.exception
+    at.selectbox(key="ae.dataset").set_value("shapes").run()  # 16×16: the preset's reshape follows
+    assert sess(at).config.decoder == ui.conv_layers("shapes")[1] and not at.error
+    assert at.selectbox(key="ae.architecture").value == "conv"
+    at.selectbox(key="ae.dataset").set_value("moons").run()  # points: conv layers give way to dense ones
+    assert sess(at).config.encoder == ("dense units=64 activation=relu",) and not at.error
+    assert all(s.key != "ae.architecture" for s in at.selectbox)
+    at.selectbox(key="ae.dataset").set_value("digits").run()
+    at.text_area(key="ae.decoder").input("dense units=16\nreshape height=4 width=4").run()
+    assert any("the decoder ends with a 4×4×1 image, the data are 8×8×1" in e.value for e in at.error)
+    assert at.selectbox(key="ae.architecture").value == "dense"  # the last good network keeps training

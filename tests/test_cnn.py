@@ -46,6 +46,7 @@ def test_config_defaults_and_presets_fit_every_dataset():
         (("conv filters=99",), "layers: layer 1: conv filters must be a whole number from 1 to 32, got 99"),
         (("conv",), "layers: the output layer: dense needs a vector.*add a flatten"),
         (("flatten", "dense units=256", "dense units=256"), "at most 200,000"),
+        (("dropout",) * 12, r"layers: at most 11 layers \(the output layer makes 12\)"),
     ],
 )
 def test_bad_stacks_name_the_layer(layers, words):

@@ -14,6 +14,8 @@ import nbformat
 import pytest
 
 from playground import cli
+from playground.zoo.autoencoder.ui import conv_layers
+from tests.test_autoencoder import ODD
 
 EPOCHS = 12
 ALLOWED = {"argparse", "functools", "json", "jax", "numpy", "optax", "flax"}
@@ -66,6 +68,11 @@ CASES = {
     ],
     "mse-sigmoid-padded-batch": ["loss=mse", "batch_size=17", "noise=20", "dropout=0.5", "hidden=4"],
 }
+
+
+CONV_AE = [f"{half}={','.join(texts)}" for half, texts in zip(("encoder", "decoder"), conv_layers("digits"))]
+ODD_AE = ["encoder=conv filters=3 kernel=2 stride=2 padding=valid,maxpool window=2"]
+ODD_AE.append(f"decoder={','.join(ODD)}")
 
 
 def sets(items):
@@ -256,8 +263,10 @@ def test_playground_buttons_give_files_that_replay_the_session(tmp_path):
         ["variant=denoising"],
         ["variant=vae"],
         ["dataset=spiral", "variant=vae", "latent=1", "beta=0.1"],
+        ["dataset=digits", *CONV_AE],
+        ["dataset=digits", "variant=denoising", *ODD_AE],
     ],
-    ids=["digits", "spiral", "denoising", "vae", "vae-spiral"],
+    ids=["digits", "spiral", "denoising", "vae", "vae-spiral", "conv", "conv-odd"],
 )
 def test_autoencoder_script_reproduces_train_out(tmp_path, data):
     ref, script = tmp_path / "ref.json", tmp_path / "ae.py"

@@ -31,6 +31,25 @@ def np_conv(x, k, b, stride, padding):
     return out
 
 
+def np_conv_transpose(x, k, b, stride, padding):
+    """Scatter: every input pixel adds its value times the kernel to the output at stride
+    spacing; "valid" keeps all (h − 1)·s + k rows, "same" keeps the h·s rows from ⌊(k − s)/2⌋
+    (zeros where that reaches outside)."""
+    n, h, w, c = x.shape
+    kh, kw, _, f = k.shape
+    full = np.zeros((n, (h - 1) * stride + kh, (w - 1) * stride + kw, f))
+    for i, j in itertools.product(range(h), range(w)):
+        full[:, i * stride : i * stride + kh, j * stride : j * stride + kw] += np.einsum(
+            "nc,abcf->nabf", x[:, i, j], k
+        )
+    if padding == "same":
+        lo = (kh - stride) // 2
+        pad = max(-lo, 0) + stride  # room on both sides for a crop that reaches outside
+        full = np.pad(full, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+        full = full[:, pad + lo : pad + lo + h * stride, pad + lo : pad + lo + w * stride]
+    return full + b
+
+
 def np_pool(x, window, op):
     n, h, w, c = x.shape
     oh, ow = h // window, w // window
@@ -44,6 +63,14 @@ def np_forward(stack_layers, params, x):
     for layer, p in zip(stack_layers, params):
         if layer.kind == "conv":
             x = acts[layer.activation](np_conv(x, p["kernel"], p["bias"], layer.stride, layer.padding))
+        elif layer.kind == "convtranspose":
+            x = acts[layer.activation](
+                np_conv_transpose(x, p["kernel"], p["bias"], layer.stride, layer.padding)
+            )
+        elif layer.kind == "upsample":
+            x = x.repeat(layer.factor, axis=1).repeat(layer.factor, axis=2)
+        elif layer.kind == "reshape":
+            x = x.reshape(len(x), layer.height, layer.width, -1)
         elif layer.kind in ("maxpool", "avgpool"):
             x = np_pool(x, layer.window, layer.kind)
         elif layer.kind == "flatten":
@@ -73,6 +100,61 @@ def test_conv_matches_numpy(padding, stride, kernel):
     want = np_conv(x.astype(np.float64), p["kernel"], p["bias"], stride, padding)
     assert z.shape == want.shape == (2, *layers.check_stack(stack, (7, 9, 3))[0])
     np.testing.assert_allclose(np.asarray(z), want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("kernel", [1, 2, 3, 4])
+def test_transposed_conv_matches_a_numpy_scatter(padding, stride, kernel):
+    rng = np.random.default_rng(kernel * 10 + stride)
+    x = rng.normal(size=(2, 3, 4, 3)).astype(np.float32)
+    stack = (
+        layers.make(
+            "convtranspose", filters=2, kernel=kernel, stride=stride, padding=padding, activation="linear"
+        ),
+    )
+    graphdef, params = layers.build(stack, (3, 4, 3), "glorot", 1)
+    z, _ = nnx.merge(graphdef, params)(jnp.asarray(x))
+    p = params_list(params, 1)[0]
+    want = np_conv_transpose(x.astype(np.float64), p["kernel"], p["bias"], stride, padding)
+    assert z.shape == want.shape == (2, *layers.check_stack(stack, (3, 4, 3))[0])
+    if padding == "same":
+        assert want.shape[1:3] == (3 * stride, 4 * stride)
+    np.testing.assert_allclose(np.asarray(z), want, rtol=1e-4, atol=1e-5)
+    assert layers.n_params(stack[0], (3, 4, 3)) == p["kernel"].size + p["bias"].size == kernel**2 * 3 * 2 + 2
+
+
+def test_transposed_conv_is_the_adjoint_of_the_strided_conv():
+    """<convT_K(x), y> = <x, conv_K(y)> for valid padding: the transposed convolution is the
+    transpose (the backward pass) of the convolution with the same kernel, its in/out swapped."""
+    rng = np.random.default_rng(5)
+    k, s = 3, 2
+    x = rng.normal(size=(1, 4, 4, 3))
+    kernel = rng.normal(size=(k, k, 3, 2))
+    y = rng.normal(size=(1, (4 - 1) * s + k, (4 - 1) * s + k, 2))
+    up = np_conv_transpose(x, kernel, np.zeros(2), s, "valid")
+    down = np_conv(y, kernel.transpose(0, 1, 3, 2), np.zeros(3), s, "valid")
+    assert (up * y).sum() == pytest.approx((x * down).sum(), rel=1e-10)
+
+
+def test_a_decoder_stack_matches_numpy():
+    stack = (
+        layers.make("dense", units=12, activation="tanh"),
+        layers.make("reshape", height=2, width=3),
+        layers.make("convtranspose", filters=3, kernel=3, stride=2, activation="relu"),
+        layers.make("upsample", factor=3),
+        layers.make("conv", filters=1, kernel=3, activation="linear"),
+        layers.make("flatten"),
+    )
+    assert layers.check_stack(stack, (5,)) == [(12,), (2, 3, 2), (4, 6, 3), (12, 18, 3), (12, 18, 1), (216,)]
+    x = np.random.default_rng(2).normal(size=(3, 5)).astype(np.float32)
+    graphdef, params = layers.build(stack, (5,), "he", 4)
+    z, _ = nnx.merge(graphdef, params)(jnp.asarray(x))
+    want = np_forward(stack, params_list(params, len(stack)), x.astype(np.float64))
+    np.testing.assert_allclose(np.asarray(z), want, rtol=1e-4, atol=1e-5)
+    # reshape is flatten's inverse, row-major: value (i·W + j)·C + c lands at pixel (i, j), channel c.
+    r = nnx.merge(graphdef, params).layers[1](jnp.arange(12.0)[None])
+    assert float(r[0, 1, 2, 1]) == (1 * 3 + 2) * 2 + 1
 
 
 @pytest.mark.parametrize("op", ["maxpool", "avgpool"])
@@ -193,6 +275,9 @@ def test_bad_layer_text_is_named(text, words):
         (["flatten", "conv"], (8, 8, 1), "layer 2: conv needs an image.*put it before the flatten"),
         (["conv", "dense units=4"], (8, 8, 1), "layer 2: dense needs a vector.*add a flatten layer"),
         (["conv kernel=7 padding=valid"], (4, 4, 1), "layer 1: conv: a 7×7 kernel with valid padding"),
+        (["dense units=10", "reshape height=2 width=4"], (3,), "layer 2: reshape: 10 values do not fill 2×4"),
+        (["convtranspose"], (6,), "layer 1: convtranspose needs an image.*with a reshape layer first"),
+        (["upsample factor=4"] * 3, (8, 8, 2), "layer 3: upsample makes a 512×512×2 image; at most 65,536"),
         (
             ["flatten", "dense units=256", "dense units=256", "dense units=256", "dense units=256"],
             (28, 28, 1),
@@ -207,5 +292,5 @@ def test_impossible_stacks_name_the_layer(texts, in_shape, words):
 
 
 def test_too_many_layers():
-    with pytest.raises(LayerError, match="13 layers; at most 12"):
-        layers.check_stack((layers.make("dropout"),) * 13, (8,))
+    with pytest.raises(LayerError, match="25 layers; at most 24"):
+        layers.check_stack((layers.make("dropout"),) * 25, (8,))

@@ -1,4 +1,5 @@
-"""Layer kinds for any stack: conv, pooling, flatten, dense, dropout, noise, sample.
+"""Layer kinds for any stack: conv, pooling, flatten, dense, dropout, noise, sample, and the
+decoder's convtranspose, upsample and reshape.
 
 A layer is a small frozen record (`Layer`), written as text for configs, links and the CLI
 (`"conv filters=8 kernel=3 stride=1 padding=same activation=relu"`). `LAYER_KINDS` is the
@@ -23,8 +24,11 @@ from flax import nnx
 from playground.core.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from playground.core.models import INITS
 
-MAX_LAYERS = 12
+MAX_LAYERS = 12  # in one list a user writes (the CNN's layers, an encoder, a generator)
+MAX_STACK = 24  # in a whole stack, with the layers a network adds (an autoencoder's code, output, flattens)
 MAX_PARAMS = 200_000
+DECODER_KINDS = ("sample", "convtranspose", "upsample", "reshape")  # offered by the autoencoder only
+MAX_IMAGE_VALUES = 65_536  # per example, after any layer (an upsampled image grows fast)
 _ALL_ACTIVATIONS = {**ACTIVATIONS, **OUTPUT_ACTIVATIONS}
 
 
@@ -58,6 +62,9 @@ class Layer:
     encoding: str = "learned"  # positional: learned | sinusoidal
     cell: str = "lstm"  # rnn: the recurrent cell, rnn | lstm | gru
     return_sequences: str = "false"  # rnn: "true" outputs every step's h, "false" the last one
+    factor: int = 2  # upsample: each pixel becomes factor×factor
+    height: int = 2  # reshape: a vector becomes height×width×(its length / (height·width))
+    width: int = 2
 
     def text(self) -> str:
         """The layer as config text: its kind, then each of its fields as key=value."""
@@ -70,8 +77,15 @@ class Layer:
         if k == "conv":
             s = f" /{self.stride}" if self.stride > 1 else ""
             return f"conv {self.filters}@{self.kernel}×{self.kernel}{s} {self.padding} {self.activation}"
+        if k == "convtranspose":
+            size = f"{self.filters}@{self.kernel}×{self.kernel}"
+            return f"convT {size} ×{self.stride} {self.padding} {self.activation}"
         if k in ("maxpool", "avgpool"):
             return f"{k} {self.window}"
+        if k == "upsample":
+            return f"upsample ×{self.factor}"
+        if k == "reshape":
+            return f"reshape {self.height}×{self.width}"
         if k == "dense":
             return f"dense {self.units} {self.activation}"
         if k == "dropout":
@@ -118,6 +132,62 @@ class Conv(nnx.Module):
             dimension_numbers=("NHWC", "HWIO", "NHWC"),
         )
         return z + self.bias[...]
+
+
+def transpose_crop(kernel: int, stride: int, padding: str) -> tuple[int, int]:
+    """Rows (and columns) a transposed convolution crops from the start and the end of its full
+    output ((h − 1)·stride + kernel per side): none for "valid"; for "same", k − s in all, the
+    smaller half first, so that h·stride remain (negative: zeros added)."""
+    if padding == "valid":
+        return 0, 0
+    c = kernel - stride
+    return c // 2, c - c // 2
+
+
+class ConvTranspose(nnx.Module):
+    """A transposed convolution over NHWC inputs, K of shape (kh, kw, c_in, c_out): each input
+    pixel stamps the kernel, scaled by its value, onto the output at stride spacing,
+    z[s·i + a − lo, s·j + b − lo, o] = Σ x[i, j, c]·K[a, b, c, o] + b[o], cropped by
+    `transpose_crop`. Computed as a convolution of the stride-dilated input with the flipped kernel."""
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        self.kernel, self.bias = _param(
+            init, rngs.params(), (layer.kernel, layer.kernel, in_shape[-1], layer.filters)
+        )
+        self.stride, self.size = layer.stride, layer.kernel
+        lo, hi = transpose_crop(layer.kernel, layer.stride, layer.padding)
+        self.pads = ((layer.kernel - 1 - lo, layer.kernel - 1 - hi),) * 2
+
+    def __call__(self, x):
+        z = jax.lax.conv_general_dilated(
+            x,
+            self.kernel[...][::-1, ::-1],
+            (1, 1),
+            self.pads,
+            lhs_dilation=(self.stride, self.stride),
+            dimension_numbers=("NHWC", "HWIO", "NHWC"),
+        )
+        return z + self.bias[...]
+
+
+class Upsample(nnx.Module):
+    """Nearest neighbour: each pixel becomes a factor×factor block of itself."""
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        self.factor = layer.factor
+
+    def __call__(self, x):
+        return jnp.repeat(jnp.repeat(x, self.factor, axis=1), self.factor, axis=2)
+
+
+class Reshape(nnx.Module):
+    """(n, h·w·c) -> (n, h, w, c), row-major (the inverse of flatten)."""
+
+    def __init__(self, layer: Layer, in_shape, init: str, rngs: nnx.Rngs):
+        self.shape = (layer.height, layer.width, in_shape[-1] // (layer.height * layer.width))
+
+    def __call__(self, x):
+        return x.reshape(x.shape[0], *self.shape)
 
 
 class Dense(nnx.Module):
@@ -230,6 +300,31 @@ def _conv_shape(layer: Layer, shape):
     return ((h - k) // s + 1, (w - k) // s + 1, layer.filters)
 
 
+def _transpose_shape(layer: Layer, shape):
+    h, w, _ = shape
+    lo, hi = transpose_crop(layer.kernel, layer.stride, layer.padding)
+    side = lambda n: (n - 1) * layer.stride + layer.kernel - lo - hi  # noqa: E731
+    return (side(h), side(w), layer.filters)
+
+
+def _upsample_shape(layer: Layer, shape):
+    h, w, c = shape
+    return (h * layer.factor, w * layer.factor, c)
+
+
+def _reshape_shape(layer: Layer, shape):
+    if len(shape) != 1:
+        raise ValueError(f"needs a vector, but its input is {'×'.join(map(str, shape))}")
+    (n,) = shape
+    hw = layer.height * layer.width
+    if n % hw:
+        raise ValueError(
+            f"{n} values do not fill {layer.height}×{layer.width} pixels evenly: "
+            f"give the layer before it a multiple of {hw} units"
+        )
+    return (layer.height, layer.width, n // hw)
+
+
 def _pool_shape(layer: Layer, shape):
     h, w, c = shape
     if layer.window > min(h, w):
@@ -279,6 +374,35 @@ LAYER_KINDS: dict[str, LayerKind] = {
         _conv_shape,
         Conv,
         activates=True,
+    ),
+    "convtranspose": LayerKind(
+        "a transposed convolution: each pixel stamps the filters onto a stride-times larger image",
+        {
+            "filters": (1, 32),
+            "kernel": (1, 7),
+            "stride": (1, 3),
+            "padding": ("same", "valid"),
+            "activation": _ACT,
+        },
+        "image",
+        _transpose_shape,
+        ConvTranspose,
+        activates=True,
+        count=lambda layer, s: layer.kernel * layer.kernel * s[-1] * layer.filters + layer.filters,
+    ),
+    "upsample": LayerKind(
+        "repeats each pixel factor×factor times (nearest neighbour)",
+        {"factor": (2, 4)},
+        "image",
+        _upsample_shape,
+        Upsample,
+    ),
+    "reshape": LayerKind(
+        "lays a vector out as an image height×width×channels (the inverse of flatten)",
+        {"height": (1, 32), "width": (1, 32)},
+        "vector",
+        _reshape_shape,
+        Reshape,
     ),
     "maxpool": LayerKind(
         "keeps the largest value of each window", {"window": (2, 4)}, "image", _pool_shape, Pool
@@ -394,8 +518,8 @@ def check_stack(layers: tuple[Layer, ...], in_shape: tuple[int, ...]) -> list[tu
     Raises:
       LayerError: naming the layer (its 1-based position) and why.
     """
-    if len(layers) > MAX_LAYERS:
-        raise LayerError(None, f"{len(layers)} layers; at most {MAX_LAYERS}")
+    if len(layers) > MAX_STACK:
+        raise LayerError(None, f"{len(layers)} layers; at most {MAX_STACK}")
     shapes, shape, total = [], tuple(in_shape), 0
     for i, layer in enumerate(layers):
         spec = LAYER_KINDS[layer.kind]
@@ -403,7 +527,8 @@ def check_stack(layers: tuple[Layer, ...], in_shape: tuple[int, ...]) -> list[tu
             raise LayerError(
                 i,
                 f"{layer.kind} needs an image (h×w×channels), but its input is a vector "
-                f"of {shape[0]}: put it before the flatten",
+                f"of {shape[0]}: put it before the flatten, or lay the vector out as an image with a reshape "
+                "layer first",
             )
         if layer.kind == "embedding" and i:
             raise LayerError(i, "embedding reads token ids: it can only be the first layer")
@@ -420,6 +545,11 @@ def check_stack(layers: tuple[Layer, ...], in_shape: tuple[int, ...]) -> list[tu
             out = tuple(spec.shape(layer, shape))
         except ValueError as e:
             raise LayerError(i, f"{layer.kind}: {e}") from None
+        if len(out) == 3 and math.prod(out) > MAX_IMAGE_VALUES:
+            raise LayerError(
+                i,
+                f"{layer.kind} makes a {'×'.join(map(str, out))} image; at most {MAX_IMAGE_VALUES:,} values",
+            )
         total += n_params(layer, shape)
         if total > MAX_PARAMS:
             raise LayerError(

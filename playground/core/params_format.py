@@ -37,6 +37,20 @@ def layer_json(layer: layers.Layer, p: dict, in_shape) -> dict:
             "padding": layer.padding,
             "activation": layer.activation,
         }
+    if k == "convtranspose":  # z[s·i + a − crop, s·j + b − crop, o] += x[i, j, c]·K[a, b, c, o]
+        return {
+            "type": "convtranspose",
+            "kernel": _list(p["kernel"]),
+            "bias": _list(p["bias"]),
+            "stride": layer.stride,
+            "padding": layer.padding,
+            "crop": list(layers.transpose_crop(layer.kernel, layer.stride, layer.padding)),
+            "activation": layer.activation,
+        }
+    if k == "upsample":
+        return {"type": "upsample", "factor": layer.factor}
+    if k == "reshape":
+        return {"type": "reshape", "shape": list(layers.check_stack((layer,), in_shape)[0])}
     if k in ("maxpool", "avgpool"):
         return {"type": k, "window": layer.window, "stride": layer.window}
     if k == "dense":
@@ -91,7 +105,7 @@ def to_json(specs, in_shape, params) -> dict:
 def _pure_of(layer: layers.Layer, g: dict) -> dict:
     """The parameter arrays a params-format layer holds, keyed like the module's pure dict."""
     k = layer.kind
-    if k in ("conv", "dense"):
+    if k in ("conv", "convtranspose", "dense"):
         return {"kernel": g["kernel"], "bias": g["bias"]}
     if k == "embedding":
         return {"table": g["table"]}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from playground.core import layers
 
 KINDS = ("conv", "maxpool", "avgpool", "flatten", "dense", "dropout", "embedding", "positional", "block")
-KINDS += ("layernorm", "rnn", "last", "noise", "sample")
+KINDS += ("layernorm", "rnn", "last", "noise", "sample", "convtranspose", "upsample", "reshape")
 
 
 class ExportError(ValueError):
@@ -25,9 +25,9 @@ def check(arch) -> None:
 def activations(arch) -> list[str]:
     """Every activation the network uses: after conv and dense layers (the output's last), and
     inside recurrent layers and transformer blocks."""
-    acts = [s.activation for s in arch.specs if layers.LAYER_KINDS[s.kind].activates]
+    acts = [s.activation for s in arch.specs[:-1] if layers.LAYER_KINDS[s.kind].activates]
     inner = [s.activation for s in arch.specs if s.kind in ("rnn", "block")]
-    return acts[:-1] + [arch.output_activation] + inner
+    return acts + [arch.output_activation] + inner
 
 
 def _layer(spec: layers.Layer, shape, last: bool, out_act: str) -> str:
@@ -41,6 +41,14 @@ def _layer(spec: layers.Layer, shape, last: bool, out_act: str) -> str:
             "padding": spec.padding,
         }
         args["channels_in"] = shape[-1]
+    elif spec.kind == "convtranspose":
+        crop = layers.transpose_crop(spec.kernel, spec.stride, spec.padding)
+        args = {"filters": spec.filters, "kernel": spec.kernel, "stride": spec.stride, "crop": crop}
+        args["channels_in"] = shape[-1]
+    elif spec.kind == "upsample":
+        args = {"factor": spec.factor}
+    elif spec.kind == "reshape":
+        args = {"shape": layers.check_stack((spec,), shape)[0]}
     elif spec.kind == "dense":
         args = {"units": spec.units, "inputs": shape[-1]}
     elif spec.kind in ("maxpool", "avgpool"):
@@ -85,6 +93,43 @@ MODULES = {
         strides, dims = (self.stride, self.stride), ("NHWC", "HWIO", "NHWC")
         z = jax.lax.conv_general_dilated(x, self.kernel[...], strides, self.padding, dimension_numbers=dims)
         return z + self.bias[...]
+""",
+    "convtranspose": """class ConvTranspose(nnx.Module):
+    \"\"\"A transposed convolution: each input pixel stamps the kernel, scaled by its value, at
+    stride spacing, z[s·i + a − lo, s·j + b − lo, o] = Σ x[i, j, c]·K[a, b, c, o] + b[o], with
+    (lo, hi) = crop rows and columns cut from the start and the end; computed as a convolution of
+    the stride-dilated input with the flipped kernel.\"\"\"
+
+    def __init__(self, filters, kernel, stride, crop, channels_in):
+        self.kernel, self.bias = param((kernel, kernel, channels_in, filters))
+        self.stride, (lo, hi) = stride, crop
+        self.pads = ((kernel - 1 - lo, kernel - 1 - hi),) * 2
+
+    def __call__(self, x):
+        dims, s = ("NHWC", "HWIO", "NHWC"), (self.stride, self.stride)
+        flipped = self.kernel[...][::-1, ::-1]
+        z = jax.lax.conv_general_dilated(
+            x, flipped, (1, 1), self.pads, lhs_dilation=s, dimension_numbers=dims
+        )
+        return z + self.bias[...]
+""",
+    "upsample": """class Upsample(nnx.Module):
+    \"\"\"Nearest neighbour: each pixel becomes a factor×factor block.\"\"\"
+
+    def __init__(self, factor):
+        self.factor = factor
+
+    def __call__(self, x):
+        return jnp.repeat(jnp.repeat(x, self.factor, axis=1), self.factor, axis=2)
+""",
+    "reshape": """class Reshape(nnx.Module):
+    \"\"\"A vector laid out as an image (the inverse of flatten).\"\"\"
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def __call__(self, x):
+        return x.reshape(x.shape[0], *self.shape)
 """,
     "dense": """class Dense(nnx.Module):
     \"\"\"z = x W + b (on a sequence, at every step).\"\"\"
@@ -255,6 +300,9 @@ BUILD = {
     "last": "Last()",
     "noise": "Noise(**numbers)",
     "sample": "Sample()",
+    "convtranspose": "ConvTranspose(**numbers)",
+    "upsample": "Upsample(**numbers)",
+    "reshape": "Reshape(**numbers)",
 }
 NETWORK = """class Network(nnx.Module):
     \"\"\"The layers of NETWORKS[name], each conv or dense layer followed by its activation.\"\"\"

@@ -12,11 +12,26 @@ from playground.core import layers
 from playground.core.config import ConfigError, Record, check_fields
 from playground.core.models import INITS
 from playground.core.optimizers import OPTIMIZERS
+from playground.data import images
+from playground.zoo.autoencoder import stack
 
 IMAGE_SETS = ("digits", "shapes")  # small images (8×8, 16×16); MNIST's 784 pixels are left out for speed
 POINT_SETS = ("spiral", "circle", "moons", "gauss", "xor", "blobs")
 DATASETS = (*IMAGE_SETS, *POINT_SETS)
-VARIANTS = ("plain", "denoising", "vae")  # vae: variational (a sampled code, the loss adds β·KL)
+VARIANTS = ("plain", "denoising", "vae")
+# The layers an encoder or decoder may have: dense ones, and for images convolutions, pooling and
+# their inverses (a reshape lays a vector out as an image for a transposed convolution or an upsampling).
+VECTOR_KINDS = ("dense", "dropout")
+LAYER_KINDS = (
+    *VECTOR_KINDS,
+    "conv",
+    "maxpool",
+    "avgpool",
+    "flatten",
+    "reshape",
+    "convtranspose",
+    "upsample",
+)  # vae: variational (a sampled code, the loss adds β·KL)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +39,8 @@ class AeConfig(Record):
     """Every choice of one autoencoder experiment. The stack: [flatten] → encoder → dense
     `latent` units (linear: the code) → decoder → dense output, one unit per input value
     (sigmoid for images in [0, 1], linear for points), trained to reproduce its input (MSE).
+    For images the encoder may start with convolutions (the flatten before the code is added) and
+    the decoder may end with them, after a reshape: then a 3×3 conv makes the output image.
 
     Variants: "denoising" adds Gaussian noise of std `corruption` to the inputs while training
     (a `noise` layer first; the targets stay clean, evaluation sees clean inputs); "vae" makes
@@ -31,6 +48,11 @@ class AeConfig(Record):
     training, μ at evaluation) and adds `beta` times the KL to N(0, I) to the objective."""
 
     text_limits: ClassVar[dict] = {"encoder": 3000, "decoder": 3000}
+    related: ClassVar[dict] = {
+        "encoder": ("dataset",),
+        "decoder": ("dataset",),
+        "dataset": ("encoder", "decoder"),
+    }
 
     # Data.
     dataset: str = "digits"
@@ -68,13 +90,31 @@ class AeConfig(Record):
         for field in ("encoder", "decoder"):
             if not isinstance(getattr(self, field), tuple):
                 raise ConfigError(field, "must be a list of layer texts")
+            if len(getattr(self, field)) > layers.MAX_LAYERS:
+                raise ConfigError(field, f"at most {layers.MAX_LAYERS} layers")
             for i, text in enumerate(getattr(self, field)):
                 try:
                     layer = layers.parse(text)
                 except layers.LayerError as e:
                     raise ConfigError(field, f"layer {i + 1}: {e}") from None
-                if layer.kind not in ("dense", "dropout"):
-                    raise ConfigError(field, f"layer {i + 1}: {layer.kind} layers are not offered here yet")
+                if layer.kind not in LAYER_KINDS:
+                    raise ConfigError(
+                        field,
+                        f"layer {i + 1}: {layer.kind} layers are not offered here; "
+                        f"use {', '.join(LAYER_KINDS)}",
+                    )
+                if self.dataset not in IMAGE_SETS and layer.kind not in VECTOR_KINDS:
+                    raise ConfigError(
+                        field,
+                        f"layer {i + 1}: {layer.kind} layers work on images, and {self.dataset} is a set of "
+                        "2-D points; use dense and dropout layers",
+                    )
+        stack.check(self, input_shape(self.dataset))  # the layers must work on the data's shape
+
+
+def input_shape(dataset: str) -> tuple[int, ...]:
+    """An example's shape: an image set's (h, w, c), or a 2-D point."""
+    return images.IMAGE_SETS[dataset].shape if dataset in IMAGE_SETS else (2,)
 
 
 RANGES: dict[str, tuple[float, float]] = {

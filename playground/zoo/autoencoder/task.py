@@ -16,6 +16,7 @@ from playground.core import engine, layers, params_format
 from playground.core.layers import _ALL_ACTIVATIONS, LAYER_KINDS
 from playground.data import images, points
 from playground.live.session import HYPER_FIELDS
+from playground.zoo.autoencoder import stack as ae_stack
 from playground.zoo.autoencoder.config import IMAGE_SETS, AeConfig
 from playground.zoo.session import StackSession
 
@@ -62,30 +63,11 @@ def load_data(config: AeConfig) -> AeData:
 
 
 def stack(config: AeConfig, data: AeData) -> tuple[layers.Layer, ...]:
-    """[noise] → [flatten] → encoder → code → decoder → output (dense, one unit per input value;
-    sigmoid for images, linear for points). The code: dense `latent`, linear; a VAE's: dense
-    2·latent, linear ([μ, log σ²]), then `sample`. The noise layer (denoising) adds N(0,
-    corruption²) to the inputs while training."""
-    out = [layers.make("noise", std=config.corruption)] if config.variant == "denoising" else []
-    out += [layers.make("flatten")] if data.images else []
-    out += [layers.parse(t) for t in config.encoder]
-    vae = config.variant == "vae"
-    out.append(layers.make("dense", units=config.latent * (2 if vae else 1), activation="linear"))
-    out += [layers.make("sample")] if vae else []
-    out += [layers.parse(t) for t in config.decoder]
-    out.append(layers.Layer("dense", units=data.y_train.shape[1], activation="linear"))
-    return tuple(out)
-
-
-def lead(config: AeConfig, data: AeData) -> int:
-    """Layers the stack puts before the encoder's own (noise, flatten)."""
-    return int(config.variant == "denoising") + int(data.images)
+    return ae_stack.stack(config, data.shape)
 
 
 def code_index(config: AeConfig, data: AeData) -> int:
-    """The code layer's index in the stack (a VAE's: the sampling layer, whose output is μ at
-    evaluation)."""
-    return lead(config, data) + len(config.encoder) + int(config.variant == "vae")
+    return ae_stack.code_index(config, data.shape)
 
 
 def output_activation(data: AeData) -> str:
@@ -99,20 +81,7 @@ def make_task(config: AeConfig, data: AeData | None = None) -> engine.Task:
       ConfigError: on "encoder" or "decoder", naming a layer the data cannot take.
     """
     data = data if data is not None else load_data(config)
-    specs = stack(config, data)
-    try:
-        layers.check_stack(specs, data.shape)
-    except layers.LayerError as e:
-        from playground.core.config import ConfigError
-
-        # Name the half the layer is in (the whole stack's count and size are the encoder's to cut).
-        cut, msg = code_index(config, data), str(e)
-        half = "decoder" if e.index is not None and e.index > cut else "encoder"
-        if e.index is not None:  # counted within its half, as the user wrote it
-            line = e.index - cut if half == "decoder" else e.index + 1 - lead(config, data)
-            last = e.index == len(specs) - 1
-            msg = msg.replace(f"layer {e.index + 1}:", "the output layer:" if last else f"layer {line}:", 1)
-        raise ConfigError(half, msg) from None
+    specs = ae_stack.check(config, data.shape)
     return engine.stack_task(
         config, data, specs, data.shape, "mse", output_activation(data), "regression", jnp.asarray
     )
@@ -164,7 +133,8 @@ def params_json(task: engine.Task, params) -> dict:
     {"type": "noise", "std": ...} (the identity outside training)."""
     doc = params_format.to_json(task.arch.specs, task.arch.in_shape, params)["layers"]
     cut = code_index(task.config, task.data) + 1
-    doc[-1]["activation"] = task.arch.output_activation
+    last = max(i for i, la in enumerate(doc) if "activation" in la)  # the output dense or conv (+ flatten)
+    doc[last]["activation"] = task.arch.output_activation
     return {"encoder": doc[:cut], "decoder": doc[cut:]}
 
 

@@ -7,7 +7,9 @@ import math
 
 from playground.core.models import INITS as _INITS
 from playground.core.optimizers import OPTIMIZERS as _OPTIMIZERS
+from playground.data.images import IMAGE_SETS
 from playground.live.ui import LEARNING_RATES, REG_RATES
+from playground.zoo.autoencoder.config import VECTOR_KINDS, AeConfig
 
 SIDEBAR_FIELDS = ("dataset", "n_samples", "noise", "train_ratio", "seed", "optimizer", "gd_variant")
 SIDEBAR_FIELDS += ("batch_size", "l2", "init", "early_stopping_patience", "variant", "corruption", "beta")
@@ -22,6 +24,58 @@ VARIANT_HELP = (
     "mean and a log-variance, the code is drawn from them while training (their mean is shown), "
     "and the loss adds β × the KL divergence to N(0, 1)."
 )
+
+DENSE = AeConfig().encoder  # the default encoder, and decoder
+ARCHITECTURES = {"dense": "dense", "conv": "convolutional", "custom": "custom"}
+
+
+def conv_layers(dataset: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A convolutional encoder and decoder for an image set: two stride-2 3×3 convolutions down
+    to a (h/4)×(w/4)×c map (c = 32, fewer for larger images), and back up with a dense layer, a
+    reshape and two stride-2 transposed convolutions (the output conv is added)."""
+    h, w, _ = IMAGE_SETS[dataset].shape
+    c = min(32, 256 // (h // 4 * w // 4))  # the dense layer before the reshape has at most 256 units
+    encoder = (
+        "conv filters=16 kernel=3 stride=2 activation=relu",
+        f"conv filters={c} kernel=3 stride=2 activation=relu",
+    )
+    decoder = (
+        f"dense units={h // 4 * w // 4 * c} activation=relu",
+        f"reshape height={h // 4} width={w // 4}",
+        "convtranspose filters=16 kernel=3 stride=2 activation=relu",
+        "convtranspose filters=8 kernel=3 stride=2 activation=relu",
+    )
+    return encoder, decoder
+
+
+def architecture(config) -> str:
+    """Which preset the config's layers are: "dense", "conv" (for its data set) or "custom"."""
+    layers = (tuple(config.encoder), tuple(config.decoder))
+    if layers == (DENSE, DENSE):
+        return "dense"
+    if config.dataset in IMAGE_SETS and layers == conv_layers(config.dataset):
+        return "conv"
+    return "custom"
+
+
+def architecture_changes(dataset: str, name: str) -> dict:
+    """The encoder and decoder of a preset ("custom" changes nothing)."""
+    if name == "conv" and dataset in IMAGE_SETS:
+        encoder, decoder = conv_layers(dataset)
+        return {"encoder": encoder, "decoder": decoder}
+    return {"encoder": DENSE, "decoder": DENSE} if name in ("dense", "conv") else {}
+
+
+def dataset_changes(config, dataset: str) -> dict:
+    """Switching data sets keeps the layers when they fit: the convolutional preset follows the
+    images' size, and image layers give way to the dense preset on 2-D points."""
+    if dataset == config.dataset:
+        return {}
+    if architecture(config) == "conv":
+        return architecture_changes(dataset, "conv")
+    image_kinds = {t.split()[0] for t in (*config.encoder, *config.decoder)} - set(VECTOR_KINDS)
+    return {"encoder": DENSE, "decoder": DENSE} if image_kinds and dataset not in IMAGE_SETS else {}
+
 
 OPTIMIZERS = tuple(_OPTIMIZERS)
 INITS = tuple(_INITS)

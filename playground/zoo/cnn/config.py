@@ -74,6 +74,9 @@ class CnnConfig(Record):
         check_fields(self, RANGES, CHOICES)
         if not isinstance(self.layers, tuple):
             raise ConfigError("layers", "must be a list of layer texts")
+        if len(self.layers) > layers.MAX_LAYERS - 1:
+            n = layers.MAX_LAYERS
+            raise ConfigError("layers", f"at most {n - 1} layers (the output layer makes {n})")
         self.stack()  # the stack must work on this dataset's images
 
     @property

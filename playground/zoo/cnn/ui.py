@@ -16,8 +16,8 @@ from playground.zoo.cnn.config import PRESETS
 
 # The builder's columns: "size" is a conv's filters or a dense layer's units.
 COLUMNS = ("kind", "size", "kernel", "stride", "padding", "window", "rate", "activation")
-# The kinds for images (a VAE's `sample` code layer is the autoencoder's).
-KINDS = tuple(k for k in layers.LAYER_KINDS if k not in layers.SEQUENCE_KINDS and k != "sample")
+# The kinds for images (the autoencoder's own: a VAE's `sample` code layer and the decoder's kinds).
+KINDS = tuple(k for k in layers.LAYER_KINDS if k not in (*layers.SEQUENCE_KINDS, *layers.DECODER_KINDS))
 PADDINGS = ("same", "valid")
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
 SIZE_FIELD = {"conv": "filters", "dense": "units"}
