@@ -114,7 +114,7 @@ with st.sidebar:
         st.text_area(
             f"{field.capitalize()} layers",
             key=K + field,
-            height=80,
+            height=80 if len(getattr(s.config, field)) < 2 else 150,  # a layer text wraps to two lines
             max_chars=2000,
             on_change=apply_layers,
             args=(field,),

@@ -89,3 +89,31 @@ def test_screenshots(new_page, server):  # noqa: F811
         time.sleep(0.5)
         page.screenshot(path=str(DOCS / name))
         no_exception(page)
+
+
+def test_the_convolutional_preset_trains_live(new_page, server):  # noqa: F811
+    """Chosen in the sidebar's Layers menu: the stack is rebuilt, Play streams frames whose
+    reconstructions change, and the README's screenshot of it."""
+    page = new_page(viewport={"width": 1280, "height": 720})
+    open_ae(page, server.url)
+    scene = page.evaluate(f"() => {VIEW}.scene && {VIEW}.scene.id")
+    menu = page.locator(".st-key-ae-architecture [role='combobox']")
+    menu.scroll_into_view_if_needed()  # below the sidebar's fold: a click while it scrolls opens nothing
+    time.sleep(0.5)
+    menu.click()
+    page.get_by_role("option", name="convolutional", exact=True).click()
+    wait_js(page, f"(id) => {VIEW}.scene && {VIEW}.scene.id !== id", scene, LOAD_MS)
+    labels = page.evaluate(f"() => {VIEW}.scene.layers.map(l => l.label)")
+    assert any(la.startswith("1. conv 16@3×3") for la in labels), labels
+    assert any("convT 8@3×3 ×2" in la for la in labels), labels
+    wait_epoch(page, "e === 0", LOAD_MS)
+    before = page.evaluate(f"() => {VIEW}.lastFrame.codes.x.slice(0, 20)")
+    page.locator(PLAY).click()
+    wait_label(page, "Pause")
+    wait_epoch(page, "e >= 15", timeout=180_000)
+    page.locator(PLAY).click()
+    wait_label(page, "Play")
+    assert page.evaluate(f"() => {VIEW}.lastFrame.codes.x.slice(0, 20)") != before
+    time.sleep(0.5)
+    page.screenshot(path=str(DOCS / "autoencoder_conv.png"))
+    no_exception(page)

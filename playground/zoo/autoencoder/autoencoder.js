@@ -29,6 +29,10 @@ const CSS = `
 .nnp-ae .nnp-box span { opacity: 0.75; margin-left: 0.5em; }
 .nnp-ae .nnp-box .nnp-params { margin-left: 0.3em; }
 .nnp-ae.narrow .nnp-box .nnp-params { display: none; }
+.nnp-ae .nnp-arch.compact { height: 34px; gap: 12px; }
+.nnp-ae .nnp-arch.compact .nnp-box { padding: 0 5px; line-height: 16px; font-size: 11px; text-align: center; }
+.nnp-ae .nnp-arch.compact .nnp-box b, .nnp-ae .nnp-arch.compact .nnp-box span { display: block; margin: 0; overflow: hidden; text-overflow: ellipsis; }
+.nnp-ae .nnp-arch.compact .nnp-arr::before { top: 9px; left: -9px; }
 .nnp-ae .nnp-arr { flex: none; width: 0; position: relative; }
 .nnp-ae .nnp-arr::before { content: "›"; position: absolute; left: -10px; top: 1px; opacity: 0.6; font-size: 14px; }
 .nnp-ae .nnp-body { display: flex; gap: 14px; align-items: flex-start; }
@@ -131,14 +135,18 @@ class AutoencoderView extends Player {
   onScene(S) {
     Object.assign(this, { pick: null, wantPair: null, wantProbe: null, hoverGal: null, hoverTile: null, drawn: {} });
     const arch = this.q(".nnp-arch"), kids = [];
+    // A long (convolutional) stack shows each layer's kind and output shape; the rest on hover.
+    const compact = S.layers.length > 7, short = { convtranspose: "convT", maxpool: "max", avgpool: "avg" };
     S.layers.forEach((ly, i) => {
       if (i) kids.push(h("span", "nnp-arr"));
       const code = i === S.code_layer, params = ly.params ? ly.params.toLocaleString("en-US") + " params" : "";
+      const name = compact ? short[ly.kind] || ly.kind : ly.label;
       const b = h("div", "nnp-box" + (code ? " code" : ""), null,
         { title: `${ly.label}${code ? " (the code, the bottleneck)" : ""}\noutput ${ly.shape}${params ? "\n" + params : ""}` });
-      b.append(h("b", "", ly.label), h("span", "", String(ly.shape)), h("span", "nnp-params", params ? "· " + params : ""));
+      b.append(h("b", "", name), h("span", "", String(ly.shape)), h("span", "nnp-params", params && !compact ? "· " + params : ""));
       kids.push(b);
     });
+    arch.classList.toggle("compact", compact);
     arch.replaceChildren(...kids);
     const G = S.gallery, cl = S.classes, test = (i) => `test input ${G.indices[i]} · class ${cl[G.labels[i]]}`;
     this.q(".nnp-gallery").hidden = !S.images;
