@@ -45,7 +45,8 @@ def scene(task, table: list[dict]) -> dict:
         "latent": config.latent,
         "classes": list(data.class_names),
         "layers": [
-            {"label": r["layer"], "kind": r["kind"], "shape": r["output"], "params": r["parameters"]} for r in table
+            {"label": r["layer"], "kind": r["kind"], "shape": r["output"], "params": r["parameters"]}
+            for r in table
         ],
         "params": sum(r["parameters"] for r in table),
         "metrics": list(engine.metric_names(task)),  # a VAE's: with train_kl, test_kl

@@ -1,0 +1,1 @@
+"""The classroom layer: lessons, goals, challenges and their storage."""
