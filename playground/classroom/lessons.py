@@ -1,0 +1,194 @@
+"""Lessons: an ordered list of steps, each a Playground experiment (its config, optionally the
+teacher's own points), instructions in Markdown, the controls it hides or locks, and an optional
+goal (`goals.py`). A lesson is plain JSON (the file format below), validated field by field with
+errors that name the step and the field; nothing in it is ever run as code.
+
+    {"format": "nn-playground-lesson", "version": 1, "title": "...", "steps": [
+      {"title": "...", "page": "playground", "instructions": "Markdown", "config": {...},
+       "csv": "x1,x2,label\\n...", "hidden": ["dataset"], "locked": ["learning_rate"],
+       "goal": "test_loss <= 0.05 and neurons <= 8"}]}
+
+Every step field but `title` may be left out (defaults: the Playground's default config, no
+data of its own, nothing hidden or locked, no goal).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from playground.classroom import goals
+from playground.core.config import Config, ConfigError, from_dict
+from playground.data.points import DataError, data_from_csv
+from playground.live.ui import HIDEABLE
+
+FORMAT = "nn-playground-lesson"
+VERSION = 1
+PAGES = ("playground",)  # the pages a step can be (the zoo pages get lesson mode later)
+MAX_STEPS = 20
+MAX_TITLE = 120
+MAX_INSTRUCTIONS = 4000
+MAX_CSV_BYTES = 100_000
+MAX_JSON_BYTES = 600_000
+
+
+class LessonError(ValueError):
+    """A lesson that cannot be used; the message names the step (1-based) and the field."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    title: str
+    instructions: str = ""
+    page: str = "playground"
+    config: dict = dataclasses.field(default_factory=dict)  # Playground config fields that differ
+    csv: str = ""  # the teacher's own points, "x1,x2,label" rows ("" = the config's dataset)
+    hidden: tuple[str, ...] = ()
+    locked: tuple[str, ...] = ()
+    goal: str = ""
+
+    def playground_config(self) -> Config:
+        """The step's config (dataset "csv" when it brings its own points)."""
+        values = dict(self.config) | ({"dataset": "csv"} if self.csv else {})
+        return from_dict(values, base=Config())
+
+    def data(self, config: Config | None = None):
+        """The step's own points as the Playground's Data, or None."""
+        if not self.csv:
+            return None
+        c = config or self.playground_config()
+        return data_from_csv(self.csv.encode(), c.train_ratio, c.seed)
+
+    def parsed_goal(self) -> goals.Goal | None:
+        return goals.parse(self.goal) if self.goal.strip() else None
+
+    def to_json(self) -> dict:
+        out = {"title": self.title, "page": self.page, "instructions": self.instructions}
+        out |= {"config": self.config}
+        out |= {"csv": self.csv} if self.csv else {}
+        out |= {"hidden": list(self.hidden), "locked": list(self.locked)}
+        return out | ({"goal": self.goal} if self.goal else {})
+
+
+@dataclasses.dataclass(frozen=True)
+class Lesson:
+    title: str
+    steps: tuple[Step, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "title": self.title,
+            "steps": [s.to_json() for s in self.steps],
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=1, ensure_ascii=False)
+
+
+def _text(obj: dict, key: str, where: str, limit: int, required: bool = False) -> str:
+    v = obj.get(key, None)
+    if v is None:
+        if required:
+            raise LessonError(f"{where}{key}: missing")
+        return ""
+    if not isinstance(v, str):
+        raise LessonError(f"{where}{key}: must be text, got {type(v).__name__}")
+    if len(v) > limit:
+        raise LessonError(f"{where}{key}: at most {limit:,} characters, got {len(v):,}")
+    if required and not v.strip():
+        raise LessonError(f"{where}{key}: empty")
+    return v
+
+
+def _names(obj: dict, key: str, where: str) -> tuple[str, ...]:
+    v = obj.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(n, str) for n in v):
+        raise LessonError(f"{where}{key}: must be a list of control names")
+    bad = [n for n in v if n not in HIDEABLE]
+    if bad:
+        names = ", ".join(HIDEABLE)
+        raise LessonError(f"{where}{key}: unknown control {bad[0][:30]!r}; controls are {names}")
+    return tuple(dict.fromkeys(v))
+
+
+def step_from_json(obj, i: int) -> Step:
+    where = f"step {i + 1}: "
+    if not isinstance(obj, dict):
+        raise LessonError(f"step {i + 1}: must be an object")
+    unknown = set(obj) - {"title", "page", "instructions", "config", "csv", "hidden", "locked", "goal"}
+    if unknown:
+        raise LessonError(f"{where}unknown field {sorted(unknown)[0][:30]!r}")
+    page = obj.get("page", "playground")
+    if page not in PAGES:
+        pages = ", ".join(PAGES)
+        raise LessonError(f"{where}page: {str(page)[:30]!r}; lesson steps run on the {pages} page so far")
+    config = obj.get("config", {})
+    if not isinstance(config, dict):
+        raise LessonError(f"{where}config: must be an object of Playground fields")
+    fields = Config().to_dict()
+    unknown = [k for k in config if k not in fields]
+    if unknown:
+        names = ", ".join(fields)
+        raise LessonError(f"{where}config: unknown field {str(unknown[0])[:30]!r}; fields are {names}")
+    step = Step(
+        title=_text(obj, "title", where, MAX_TITLE, required=True),
+        instructions=_text(obj, "instructions", where, MAX_INSTRUCTIONS),
+        page=page,
+        config=config,
+        csv=_text(obj, "csv", where, MAX_CSV_BYTES),
+        hidden=_names(obj, "hidden", where),
+        locked=_names(obj, "locked", where),
+        goal=_text(obj, "goal", where, goals.MAX_CHARS),
+    )
+    try:
+        c = step.playground_config()
+        step.data(c)
+    except ConfigError as e:
+        raise LessonError(f"{where}config: {e}") from None
+    except DataError as e:
+        raise LessonError(f"{where}csv: {e}") from None
+    try:
+        step.parsed_goal()
+    except goals.GoalError as e:
+        raise LessonError(f"{where}goal: {e}") from None
+    # The fields the teacher set, as the config reads them (a link's "0.1" becomes 0.1).
+    read = c.to_dict()
+    return dataclasses.replace(step, config={k: read[k] for k in config if not (step.csv and k == "dataset")})
+
+
+def from_json(obj) -> Lesson:
+    """A lesson from its JSON object.
+
+    Raises:
+      LessonError: naming the step and field that is wrong.
+    """
+    if not isinstance(obj, dict):
+        raise LessonError("a lesson is a JSON object with a title and steps")
+    if obj.get("format", FORMAT) != FORMAT:
+        raise LessonError(f"format: {str(obj.get('format'))[:40]!r}, expected {FORMAT!r}")
+    if obj.get("version", VERSION) != VERSION:
+        raise LessonError(f"version: {str(obj.get('version'))[:10]}, this app reads version {VERSION}")
+    title = _text(obj, "title", "", MAX_TITLE, required=True)
+    steps = obj.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise LessonError("steps: a lesson needs a list of at least one step")
+    if len(steps) > MAX_STEPS:
+        raise LessonError(f"steps: at most {MAX_STEPS}, got {len(steps)}")
+    return Lesson(title, tuple(step_from_json(s, i) for i, s in enumerate(steps)))
+
+
+def loads(raw: bytes | str) -> Lesson:
+    """A lesson from a JSON file's contents (an upload or a stored row).
+
+    Raises:
+      LessonError: not JSON, too large, or a wrong field (named).
+    """
+    if len(raw) > MAX_JSON_BYTES:
+        raise LessonError(f"the file has {len(raw):,} bytes; a lesson is at most {MAX_JSON_BYTES:,}")
+    try:
+        obj = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise LessonError(f"not a JSON file: {str(e)[:80]}") from None
+    return from_json(obj)
