@@ -5,7 +5,9 @@ import json
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from pages.common import lesson
 from pages.common.controls import export_buttons
+from playground.classroom import player
 from playground.core import models
 from playground.core.config import ConfigError, from_dict
 from playground.data.points import DATASETS, DataError
@@ -28,24 +30,38 @@ def live_component():
     return st.components.v2.component(**channel.component_files())
 
 
+def restart(new: Session, warnings=()):
+    """Make `new` this page's session (a first visit, or a lesson's next step)."""
+    st.session_state[K + "session"] = new
+    st.session_state[K + "warnings"] = list(warnings)
+    st.session_state[K + "playing"] = False
+    st.session_state[K + "pace"] = stream.Pace()
+    for field, value in ui.widget_values(new.config).items():
+        st.session_state[K + field] = value
+
+
 def session() -> Session:
     if K + "session" not in st.session_state:
-        config, warnings = ui.config_from_query(st.query_params.to_dict())
-        st.session_state[K + "session"] = Session(config)
-        st.session_state[K + "warnings"] = warnings
-        st.session_state[K + "playing"] = False
-        st.session_state[K + "pace"] = stream.Pace()
-        for field, value in ui.widget_values(config).items():
-            st.session_state[K + field] = value
+        if opened:  # a lesson link: its step's config and data
+            restart(player.step_session(opened[1].steps[opened[2]]))
+        else:
+            config, warnings = ui.config_from_query(st.query_params.to_dict())
+            restart(Session(config), warnings)
     return st.session_state[K + "session"]
 
 
+opened = lesson.open_from_query(K)
 s = session()
 # Every widget shows the config the session holds. (A rerun that interrupts a first run before its
 # widgets reached the browser can bring them back at their defaults, and a refused change is undone.)
 ui.sync_widgets(s, st.session_state, K)
 st.markdown(ui.PAGE_CSS, unsafe_allow_html=True)
 hidden = ui.hidden_controls(st.query_params.to_dict())
+locked: set[str] = set()
+if opened:
+    step_hidden, locked = player.hidden_and_locked(opened[1].steps[opened[2]])
+    hidden |= step_hidden
+frozen = hidden | locked  # what the view's clicks and the upload may not change either
 if st.session_state[K + "warnings"]:
     st.warning("Some link settings were ignored: " + "; ".join(st.session_state[K + "warnings"]))
 
@@ -54,7 +70,7 @@ def control(widget, field, label, **kw):
     """A widget bound to a config field (not drawn when a lesson link hides it)."""
     if ui.is_hidden(field, hidden):
         return st.session_state[K + field]
-    return widget(label, key=K + field, **kw)
+    return widget(label, key=K + field, disabled=ui.is_hidden(field, locked), **kw)
 
 
 def apply_widgets():
@@ -68,18 +84,18 @@ def apply_widgets():
 
 
 def change_layers():
-    ui.on_layer(s, st.session_state, K, hidden, st.session_state[K + "live"].get("layer"))
+    ui.on_layer(s, st.session_state, K, frozen, st.session_state[K + "live"].get("layer"))
 
 
 def add_clicked_point():
-    ui.on_click(s, st.session_state, K, hidden, st.session_state[K + "live"].get("click"))
+    ui.on_click(s, st.session_state, K, frozen, st.session_state[K + "live"].get("click"))
 
 
 def upload_csv():
     """The uploader's callback: runs before any widget is drawn, so the dataset box can follow."""
     upload = st.session_state.get(K + "upload")
     if upload is not None:
-        ui.on_upload(s, st.session_state, K, hidden, upload.name, upload.getvalue())
+        ui.on_upload(s, st.session_state, K, frozen, upload.name, upload.getvalue())
 
 
 def set_playing(flag):
@@ -98,6 +114,8 @@ def controls(rows, where=st):
 
 
 # ---- sidebar: the data, and the settings used less often ---------------------------------
+if opened:
+    lesson.sidebar(K, s)
 with st.sidebar:
     if "dataset" not in hidden:
         st.markdown("**Data**")
@@ -105,7 +123,7 @@ with st.sidebar:
         st.image([thumbs[name] for name in DATASETS], caption=list(DATASETS), width=48)
     rows = ui.data_controls(st.session_state, K)
     controls(rows[:-1])
-    if "dataset" not in hidden:
+    if "dataset" not in frozen:
         st.file_uploader(
             f"Upload CSV (x1,x2,label; up to {ui.UPLOAD_LIMIT})",
             type=["csv", "txt"],
@@ -125,6 +143,11 @@ with st.sidebar:
 
 # ---- run controls and the main hyper-parameters (one row) -----------------------------------
 playing = st.session_state[K + "playing"]
+if st.session_state.pop(K + "stepping", False):  # before the lesson's goal line reads the run
+    with st.spinner("Training one epoch (the first one compiles the training step)…"):
+        s.step(1, chunk=1)
+if opened:
+    lesson.bar(K, s, restart, playing)
 top_rows = [r for r in ui.top_row(s.config) if not ui.is_hidden(r[1], hidden)]
 widths = [1.1, 1.0, 1.05, *([1.2] * len(top_rows))]
 top = st.container(key="pg-top").columns(widths, vertical_alignment="bottom")
@@ -162,9 +185,6 @@ if st.session_state.get(K + "error"):
 if s.notice:
     st.toast(s.notice, icon=":material/info:")
     s.notice = None
-if st.session_state.pop(K + "stepping", False):
-    with st.spinner("Training one epoch (the first one compiles the training step)…"):
-        s.step(1, chunk=1)
 
 # ---- view options, then the live view -----------------------------------------------------
 opts = st.container(key="pg-opts").columns([1.75, 1.1, 1.1, 1.05, 2.4], vertical_alignment="center")
@@ -174,7 +194,7 @@ edges = opts[0].segmented_control(
 test = opts[1].toggle("Test data", key=K + "show_test")
 disc = opts[2].toggle("Discretize", key=K + "discretize")
 logy = opts[3].toggle("Log loss", key=K + "log")
-if s.task.data.task == "classification" and "dataset" not in hidden:
+if s.task.data.task == "classification" and "dataset" not in frozen:
     opts[4].segmented_control(
         "Click adds",
         key=K + "add_class",
@@ -194,7 +214,7 @@ def live():
         discretize=disc,
         edges=edges or "weights",
         log_y=logy,
-        editable="hidden" not in hidden,
+        editable="hidden" not in frozen,
         add_class=ui.CLASS_NAMES.index(add) if add in ui.CLASS_NAMES else None,
     )
     scene = view.scene(s, opt, st.session_state.setdefault(K + "scene_cache", {}))
@@ -241,4 +261,7 @@ with st.expander("Metrics, weight histogram and downloads", icon=":material/down
     start = lambda: models.params_to_layers(s.state.params)  # noqa: E731
     export_buttons(K, s.task, s.epoch or 500, start, "experiment")
 
-st.query_params.from_dict({**s.config.to_query(), **{f"{h}_hide": "1" for h in sorted(hidden)}})
+if opened:  # a lesson's link stays the lesson's (its step's config comes from the lesson)
+    st.query_params.from_dict({"lesson": opened[0], "step": str(opened[2] + 1)})
+else:
+    st.query_params.from_dict({**s.config.to_query(), **{f"{h}_hide": "1" for h in sorted(hidden)}})

@@ -1,0 +1,84 @@
+"""Lesson mode of the Playground page (`?lesson=ID&step=K`), with AppTest: the step's config,
+hidden and locked controls, instructions, the goal's status from the run, Back/Next, and a
+challenge submitted (scored by the server) to a stored lesson; bad links named."""
+
+import pathlib
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground.classroom import builtin, lessons, player
+from playground.classroom.store import Store
+
+PAGE = str(pathlib.Path(__file__).resolve().parents[1] / "pages" / "1_Playground.py")
+
+
+def page(**query) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def sess(at):
+    return at.session_state["pg.session"]
+
+
+def test_a_builtin_lesson_opens_its_step_hides_and_locks():
+    at = page(lesson="builtin-neuron")
+    assert not at.exception
+    assert sess(at).config.dataset == "gauss" and sess(at).config.hidden == ()
+    text = " ".join(m.value for m in at.sidebar.markdown)
+    assert "One neuron draws a line" in text and "σ(w₁·x₁ + w₂·x₂ + b)" in text
+    assert at.selectbox(key="pg.dataset").disabled  # locked: shown, not changeable
+    assert any("Goal:" in i.value and "test_accuracy ≥ 0.95 (not yet)" in i.value for i in at.info)
+    at.button(key="pg.step").click().run()
+    assert sess(at).epoch == 1
+    at.button(key="pg.lesson_next").click().run()  # step 2: xor, a fresh session
+    assert sess(at).config.dataset == "xor" and sess(at).epoch == 0
+    assert at.query_params["step"] == "2" and at.query_params["lesson"] == "builtin-neuron"
+    assert at.button(key="pg.lesson_next").disabled and not at.button(key="pg.lesson_back").disabled
+
+
+def test_the_goal_status_follows_the_run():
+    at = page(lesson="builtin-backprop")
+    for _ in range(3):
+        at.button(key="pg.step").click().run()
+    assert any("Goal met!" in s.value and "✓ epochs ≥ 3 (now 3)" in s.value for s in at.success)
+
+
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ({"lesson": "builtin-nothing"}, "no lesson 'builtin-nothing' on this server"),
+        ({"lesson": "builtin-neuron", "step": "9"}, "the lesson has steps 1 to 2, not 9"),
+        ({"lesson": "builtin-neuron", "step": "two"}, "step 'two' is not a whole number"),
+    ],
+)
+def test_bad_lesson_links_are_named_and_the_playground_still_works(query, words, tmp_path, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_DATABASE_URL", f"sqlite:///{tmp_path / 'c.sqlite'}")
+    at = page(**query)
+    assert not at.exception and any(words in e.value for e in at.error)
+    assert sess(at).config == player.step_session(lessons.Step("x")).config  # the default Playground
+
+
+def test_a_stored_challenge_is_submitted_and_scored_by_the_server(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    monkeypatch.setenv("PLAYGROUND_DATABASE_URL", url)
+    from pages.common import lesson as lesson_ui
+
+    lesson_ui.store.clear()
+    db = Store(url)
+    lesson = builtin.lessons_by_id()["neuron"]
+    lesson_id, _ = db.create_lesson(lesson)
+    at = page(lesson=lesson_id)
+    assert sess(at).config.dataset == "gauss"
+    for _ in range(2):
+        at.button(key="pg.step").click().run()
+    at.text_input(key="pg.nickname").input("ada <b>")  # inside the form: sent with Submit
+    at.button(key="FormSubmitter:pg.submit_form-Submit").click().run()
+    assert not at.exception and any("Submitted: test_accuracy" in s.value for s in at.success), at.error
+    board = db.leaderboard(lesson_id, 0, lower_is_better=False)
+    assert board[0]["nickname"] == "ada <b>" and board[0]["metrics"]["epochs"] == 2
+    assert board[0]["score"] == pytest.approx(sess(at).metrics()["test_accuracy"], rel=1e-6)
+    lesson_ui.store.clear()
