@@ -37,6 +37,11 @@ and watch every number move: the loss, every weight, every neuron's output over 
   push on every sample, the noise space bent into the data) with Step D / Step G, four losses,
   your own drawn target, and the numbers: modes covered, energy distance, digits recognized.
 
+- **Classroom**: lessons in steps with instructions and goals ("test loss ≤ 0.05 with at most
+  8 neurons"), seven built-in ones on the basics, an editor that turns the Playground's current
+  setup into a step, a student link and a secret teacher link, and a live leaderboard whose
+  scores the server recomputes.
+
 Every experiment lives in the URL: copy the link to share it.
 """
     )
@@ -48,6 +53,7 @@ Every experiment lives in the URL: copy the link to share it.
     st.page_link(PAGES[6], label="A transformer's attention", icon=":material/center_focus_weak:")
     st.page_link(PAGES[7], label="An autoencoder's code space", icon=":material/compress:")
     st.page_link(PAGES[8], label="A GAN's game, step by step", icon=":material/sports_kabaddi:")
+    st.page_link(PAGES[9], label="Classroom: lessons, goals, leaderboards", icon=":material/school:")
 
 
 PAGES = [
@@ -60,6 +66,7 @@ PAGES = [
     st.Page("pages/6_Transformer.py", title="Transformer", icon=":material/center_focus_weak:"),
     st.Page("pages/7_Autoencoder.py", title="Autoencoder", icon=":material/compress:"),
     st.Page("pages/8_GAN.py", title="GAN", icon=":material/sports_kabaddi:"),
+    st.Page("pages/9_Classroom.py", title="Classroom", icon=":material/school:"),
 ]
 # The tab icon is the circle dataset's thumbnail, made here: an icon font or emoji would be
 # fetched from the internet or depend on the viewer's fonts.

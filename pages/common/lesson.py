@@ -54,7 +54,7 @@ def bar(K: str, s, restart, playing: bool) -> None:
     step, n = lesson.steps[k], len(lesson.steps)
     with st.container(key="lesson-bar"):
         cols = st.columns([3.2, 2.6, 0.8, 0.8], vertical_alignment="center")
-        cols[0].markdown(f"**{_md(lesson.title)}** · step {k + 1} of {n}: {_md(step.title)}")
+        cols[0].markdown(f"**{md(lesson.title)}** · step {k + 1} of {n}: {md(step.title)}")
         cols[0].progress((k + 1) / n)
         with cols[1]:
             goal_status(K, s, step, playing)
@@ -69,7 +69,7 @@ def sidebar(K: str, s) -> None:
     lesson_id, lesson, k = st.session_state[K + "lesson"]
     step = lesson.steps[k]
     with st.sidebar:
-        st.markdown(f"### {_md(step.title)}")
+        st.markdown(f"### {md(step.title)}")
         if step.instructions:
             st.markdown(step.instructions)  # Markdown only: raw HTML is shown escaped, never run
         if step.goal and not player.is_builtin(lesson_id):
@@ -119,6 +119,6 @@ def submit_form(K, s, lesson_id: str, k: int, step) -> None:
         st.success(st.session_state[K + "submitted"])
 
 
-def _md(text: str) -> str:
+def md(text: str) -> str:
     """User text inside our own Markdown: its Markdown characters escaped."""
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$" else ch for ch in text)

@@ -1,0 +1,77 @@
+"""The lesson editor's logic, without Streamlit: a draft (the lesson's JSON as plain dicts the
+widgets edit), a step made from the Playground's current experiment, the draft checked into a
+Lesson, the links a saved lesson gets, and a leaderboard's class distribution."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+
+from playground.classroom import lessons
+from playground.core.config import Config
+
+EMPTY_STEP = {"title": "A new step", "instructions": "", "config": {}, "hidden": [], "locked": [], "goal": ""}
+
+
+def new_draft() -> dict:
+    return {"title": "A new lesson", "steps": [dict(EMPTY_STEP)]}
+
+
+def draft_of(lesson: lessons.Lesson) -> dict:
+    return copy.deepcopy(lesson.to_json())
+
+
+def step_from_playground(config: Config, data_csv: str | None) -> dict:
+    """A step holding the Playground's current experiment: the config fields that differ from
+    the defaults, and its points when they are the user's own (dataset "csv")."""
+    default, now = Config().to_dict(), config.to_dict()
+    fields = {k: v for k, v in now.items() if v != default[k] and k != "dataset"}
+    if config.dataset != "csv" and config.dataset != default["dataset"]:
+        fields["dataset"] = config.dataset
+    step = dict(EMPTY_STEP, title="From the Playground", config=fields)
+    return step | ({"csv": data_csv} if config.dataset == "csv" and data_csv else {})
+
+
+def config_text(step: dict) -> str:
+    return json.dumps(step.get("config", {}), indent=1)
+
+
+def read_config_text(text: str) -> dict:
+    """The config box's text as an object of fields.
+
+    Raises:
+      lessons.LessonError: not JSON or not an object (the fields are checked with the lesson).
+    """
+    if len(text) > 20_000:
+        raise lessons.LessonError("config: at most 20,000 characters")
+    try:
+        obj = json.loads(text or "{}")
+    except ValueError as e:
+        raise lessons.LessonError(f"config: not JSON ({str(e)[:60]})") from None
+    if not isinstance(obj, dict):
+        raise lessons.LessonError('config: an object of Playground fields, such as {"hidden": [4]}')
+    return obj
+
+
+def check(draft: dict) -> lessons.Lesson:
+    """The draft as a Lesson. Raises LessonError naming the step and field."""
+    return lessons.from_json({"format": lessons.FORMAT, "version": lessons.VERSION, **draft})
+
+
+def links(lesson_id: str, token: str | None = None) -> dict:
+    """The student link (Playground in lesson mode) and, with the token, the teacher's."""
+    out = {"student": f"/Playground?lesson={lesson_id}"}
+    if token:
+        out["teacher"] = f"/Classroom?lesson={lesson_id}&edit={token}"
+    return out
+
+
+def distribution(scores: list[float], bins: int = 12) -> dict:
+    """The class's results as a histogram: {"edges": [...], "counts": [...], "median": m}."""
+    a = np.asarray([s for s in scores if s is not None and np.isfinite(s)], float)
+    if not len(a):
+        return {"edges": [], "counts": [], "median": None}
+    counts, edges = np.histogram(a, bins=min(bins, max(1, len(np.unique(a)))))
+    return {"edges": edges.tolist(), "counts": counts.tolist(), "median": float(np.median(a))}
