@@ -44,6 +44,11 @@ if st.session_state.get(K + "link_error"):
     st.error(st.session_state[K + "link_error"])
 
 st.title("Classroom")
+st.caption(
+    "A lesson is a few Playground steps, each with instructions, the controls it hides or locks and "
+    "an optional goal. Students open its link and move through the steps; a step with a goal is a "
+    "challenge whose results the server recomputes for the leaderboard."
+)
 if K + "student_view" in st.session_state:
     lesson_id, opened = st.session_state[K + "student_view"]
     title = lesson_ui.md(opened.title)

@@ -31,7 +31,9 @@ def test_a_builtin_lesson_opens_its_step_hides_and_locks():
     text = " ".join(m.value for m in at.sidebar.markdown)
     assert "One neuron draws a line" in text and "σ(w₁·x₁ + w₂·x₂ + b)" in text
     assert at.selectbox(key="pg.dataset").disabled  # locked: shown, not changeable
-    assert any("Goal:" in i.value and "test_accuracy ≥ 0.95 (not yet)" in i.value for i in at.info)
+    assert any(
+        m.value.startswith("**Goal**") and "… test_accuracy ≥ 0.95 (not yet)" in m.value for m in at.markdown
+    )
     at.button(key="pg.step").click().run()
     assert sess(at).epoch == 1
     at.button(key="pg.lesson_next").click().run()  # step 2: xor, a fresh session
@@ -44,7 +46,7 @@ def test_the_goal_status_follows_the_run():
     at = page(lesson="builtin-backprop")
     for _ in range(3):
         at.button(key="pg.step").click().run()
-    assert any("Goal met!" in s.value and "✓ epochs ≥ 3 (now 3)" in s.value for s in at.success)
+    assert any("Goal met!" in m.value and "✓ epochs ≥ 3 (now 3)" in m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize(

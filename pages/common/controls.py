@@ -141,8 +141,10 @@ def export_buttons(K: str, task, epochs: int, start, name: str):
     if start is None:
         e[0].caption("The script and the notebook train this experiment in plain JAX from the seed.")
     params = start() if with_weights else None
-    for col, fmt, label, mime in ((e[1], "py", "Python script", "text/x-python"),
-                                  (e[2], "ipynb", "Notebook", "application/x-ipynb+json")):
+    for col, fmt, label, mime in (
+        (e[1], "py", "Python script", "text/x-python"),
+        (e[2], "ipynb", "Notebook", "application/x-ipynb+json"),
+    ):
         col.download_button(
             label,
             lambda fmt=fmt: export.export_text(task, epochs, fmt, params),

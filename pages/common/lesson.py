@@ -19,6 +19,14 @@ def store() -> Store:
     return Store()
 
 
+# The lesson's line: small type and tight rows, so the page below still fits a 720-pixel screen.
+BAR_CSS = (
+    "<style>.st-key-lesson-bar p{font-size:0.86rem;line-height:1.3;margin:0}"
+    ".st-key-lesson-bar [data-testid='stProgress']{margin-top:2px}"
+    ".st-key-lesson-bar [data-testid='stVerticalBlock']{gap:0.2rem}</style>"
+)
+
+
 def session_key() -> str:
     """This browser session's random id (rate limits count by it)."""
     return st.session_state.setdefault("classroom.session_key", secrets.token_urlsafe(12))
@@ -52,9 +60,10 @@ def bar(K: str, s, restart, playing: bool) -> None:
     """The lesson's line above the page: title, step, progress, the goal live, Back and Next."""
     lesson_id, lesson, k = st.session_state[K + "lesson"]
     step, n = lesson.steps[k], len(lesson.steps)
+    st.markdown(BAR_CSS, unsafe_allow_html=True)  # our own CSS, no user text
     with st.container(key="lesson-bar"):
-        cols = st.columns([3.2, 2.6, 0.8, 0.8], vertical_alignment="center")
-        cols[0].markdown(f"**{md(lesson.title)}** · step {k + 1} of {n}: {md(step.title)}")
+        cols = st.columns([3.0, 3.2, 0.7, 0.7], vertical_alignment="center")
+        cols[0].markdown(f"**{md(step.title)}**  \n{md(lesson.title)} · step {k + 1} of {n}")
         cols[0].progress((k + 1) / n)
         with cols[1]:
             goal_status(K, s, step, playing)
@@ -88,7 +97,8 @@ def goal_status(K, s, step, playing: bool) -> None:
             return
         met, lines = shown
         with st.container(key="lesson-goal"):
-            (st.success if met else st.info)(("Goal met! " if met else "Goal: ") + " · ".join(lines))
+            head = ":green-background[**Goal met!**]" if met else "**Goal**"
+            st.markdown(head + "  \n" + " · ".join(lines))
 
     show()
 
