@@ -39,7 +39,9 @@ def test_a_builtin_lesson_opens_its_step_hides_and_locks():
     at.button(key="pg.lesson_next").click().run()  # step 2: xor, a fresh session
     assert sess(at).config.dataset == "xor" and sess(at).epoch == 0
     assert at.query_params["step"] == "2" and at.query_params["lesson"] == "builtin-neuron"
-    assert at.button(key="pg.lesson_next").disabled and not at.button(key="pg.lesson_back").disabled
+    assert not at.button(key="pg.lesson_back").disabled
+    at.button(key="pg.lesson_next").click().run()
+    assert at.button(key="pg.lesson_next").disabled and sess(at).config.dataset == "circle"
 
 
 def test_the_goal_status_follows_the_run():
@@ -53,7 +55,7 @@ def test_the_goal_status_follows_the_run():
     "query, words",
     [
         ({"lesson": "builtin-nothing"}, "no lesson 'builtin-nothing' on this server"),
-        ({"lesson": "builtin-neuron", "step": "9"}, "the lesson has steps 1 to 2, not 9"),
+        ({"lesson": "builtin-neuron", "step": "9"}, "the lesson has steps 1 to 3, not 9"),
         ({"lesson": "builtin-neuron", "step": "two"}, "step 'two' is not a whole number"),
     ],
 )

@@ -12,7 +12,7 @@ from playground.classroom.lessons import LessonError
 from playground.core.config import Config
 from playground.live.session import Session
 
-STARTS_UNMET = {("neuron", 1), ("activations", 0), ("losses", 0), ("descent", 0), ("optimizers", 0)}
+STARTS_UNMET = {("neuron", 1), ("neuron", 2), ("activations", 0), ("losses", 0), ("descent", 0), ("optimizers", 0)}
 STARTS_UNMET |= {("regularization", 0)}
 
 

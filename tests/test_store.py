@@ -104,8 +104,8 @@ def test_nicknames_and_rate_limits(db, monkeypatch):
             db.submit(lesson_id, 0, bad, "s", {}, None, False, {})
     db.submit(lesson_id, 0, "  tab\tand\u200bzero  ", "s", {}, None, False, {})
     assert db.leaderboard(lesson_id, 0, True)[0]["nickname"] == "tab andzero"  # controls gone, spaces one
-    with pytest.raises(StoreError, match="has no step 3"):
-        db.submit(lesson_id, 2, "a", "s", {}, None, False, {})
+    with pytest.raises(StoreError, match="has no step 4"):
+        db.submit(lesson_id, 3, "a", "s", {}, None, False, {})
     for _ in range(store.PER_MINUTE - 1):
         db.submit(lesson_id, 0, "a", "s", {}, None, False, {})
     with pytest.raises(StoreError, match="at most 6 submissions a minute"):

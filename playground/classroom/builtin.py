@@ -41,6 +41,15 @@ RAW = {
                 "test_accuracy >= 90% and neurons <= 4",
                 locked=("dataset",),
             ),
+            _step(
+                "Lines make a shape",
+                "A ring around a disc needs a closed boundary. Each hidden neuron still draws one "
+                "straight line; with how few can the output neuron enclose the disc? Two lines "
+                "leave a gap, three make a triangle.",
+                {"dataset": "circle", "hidden": [], "learning_rate": 0.1, "activation": "tanh"},
+                "test_accuracy >= 90% and neurons <= 3",
+                locked=("dataset",),
+            ),
         ],
     },
     "activations": {
@@ -148,6 +157,7 @@ RAW = {
 SOLUTIONS = {
     ("neuron", 0): ({}, 100),
     ("neuron", 1): ({"hidden": [4]}, 300),
+    ("neuron", 2): ({"hidden": [3]}, 300),
     ("activations", 0): ({"activation": "tanh"}, 300),
     ("backprop", 0): ({}, 3),
     ("losses", 0): ({"learning_rate": 0.03}, 100),
