@@ -2,6 +2,7 @@
 goals, hidden and locked controls; JSON import and export), saving with a student link and a
 secret teacher link, and the teacher's live leaderboard of each challenge."""
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -208,7 +209,10 @@ if saved:
             a, b = st.columns([3, 2])
             a.dataframe(rows, hide_index=True, width="stretch")
             d = editor.distribution(store().scores(saved[0], i))
-            b.bar_chart({"results": d["counts"]}, height=180)
+            chart = pd.DataFrame(
+                {"submissions": d["counts"]}, index=pd.Index(d["labels"], name=goal.score_metric)
+            )
+            b.bar_chart(chart, height=180, x_label=goal.score_metric, y_label="submissions", sort=False)
             if d["median"] is not None:
                 b.caption(f"{sum(d['counts'])} scored submissions · median {d['median']:.4g}")
 

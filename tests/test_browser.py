@@ -139,6 +139,7 @@ def server(browser, tmp_path_factory):
     """`streamlit run app.py` on a free port, with a JAX compile cache shared by these tests."""
     tmp = tmp_path_factory.mktemp("browser")
     env = {**os.environ, "PLAYGROUND_JAX_CACHE": str(tmp / "jax_cache")}
+    env["PLAYGROUND_DATABASE_URL"] = f"sqlite:///{tmp / 'classroom.sqlite'}"  # the classroom's, per run
     port = _free_port()
     log = tmp / "server.log"
     with open(log, "w") as out:
@@ -151,6 +152,7 @@ def server(browser, tmp_path_factory):
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     srv = Server(proc, port, log)
+    srv.db_url = env["PLAYGROUND_DATABASE_URL"]
     try:
         deadline = time.monotonic() + 60
         while True:

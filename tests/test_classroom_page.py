@@ -94,5 +94,6 @@ def test_editor_helpers():
     assert editor.step_from_playground(Config(), None)["config"] == {}
     d = editor.distribution([0.1, 0.2, 0.2, 0.4, None, float("nan")])
     assert sum(d["counts"]) == 4 and d["median"] == pytest.approx(0.2)
-    assert editor.distribution([]) == {"edges": [], "counts": [], "median": None}
+    assert d["labels"][0].startswith("0.1–") and len(d["labels"]) == len(d["counts"])
+    assert editor.distribution([]) == {"edges": [], "counts": [], "labels": [], "median": None}
     assert editor.links("abc") == {"student": "/Playground?lesson=abc"}

@@ -38,7 +38,8 @@ def open_from_query(K: str):
     if K + "lesson" not in st.session_state:
         query = st.query_params.to_dict()
         try:
-            opened = player.open_lesson(query, store() if "lesson" in query else None)
+            stored = "lesson" in query and not player.is_builtin(str(query["lesson"]))
+            opened = player.open_lesson(query, store() if stored else None)
         except (player.PlayerError, LessonError, StoreError) as e:
             st.session_state[K + "lesson_error"] = f"This lesson link cannot be opened: {e}."
             opened = None

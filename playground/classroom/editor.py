@@ -69,9 +69,16 @@ def links(lesson_id: str, token: str | None = None) -> dict:
 
 
 def distribution(scores: list[float], bins: int = 12) -> dict:
-    """The class's results as a histogram: {"edges": [...], "counts": [...], "median": m}."""
+    """The class's results as a histogram: {"edges", "counts", "labels" (each bin's range as
+    text), "median"}."""
     a = np.asarray([s for s in scores if s is not None and np.isfinite(s)], float)
     if not len(a):
-        return {"edges": [], "counts": [], "median": None}
+        return {"edges": [], "counts": [], "labels": [], "median": None}
     counts, edges = np.histogram(a, bins=min(bins, max(1, len(np.unique(a)))))
-    return {"edges": edges.tolist(), "counts": counts.tolist(), "median": float(np.median(a))}
+    labels = [f"{lo:.3g}–{hi:.3g}" for lo, hi in zip(edges[:-1], edges[1:])]
+    return {
+        "edges": edges.tolist(),
+        "counts": counts.tolist(),
+        "labels": labels,
+        "median": float(np.median(a)),
+    }
