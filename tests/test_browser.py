@@ -133,18 +133,23 @@ class Server:
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
 
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
-@pytest.fixture(scope="module")
-def server(browser, tmp_path_factory):
-    """`streamlit run app.py` on a free port, with a JAX compile cache shared by these tests."""
-    tmp = tmp_path_factory.mktemp("browser")
-    env = {**os.environ, "PLAYGROUND_JAX_CACHE": str(tmp / "jax_cache")}
-    env["PLAYGROUND_DATABASE_URL"] = f"sqlite:///{tmp / 'classroom.sqlite'}"  # the classroom's, per run
+
+def launch(folder: Path, env: dict) -> Server:
+    """`streamlit run app.py` on a free loopback port with `env`; returns once it is healthy."""
     port = _free_port()
-    log = tmp / "server.log"
+    log = folder / f"server-{port}.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1",
              "--server.port", str(port), "--browser.gatherUsageStats", "false",
              # The watcher unloads an edited module from sys.modules; a page importing it at that
              # moment fails with KeyError. A served app's files do not change: no watcher.
@@ -152,29 +157,34 @@ def server(browser, tmp_path_factory):
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     srv = Server(proc, port, log)
-    srv.db_url = env["PLAYGROUND_DATABASE_URL"]
+    srv.db_url = env.get("PLAYGROUND_DATABASE_URL")
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{srv.log_tail()}")
+        try:
+            with urllib.request.urlopen(f"{srv.url}/_stcore/health", timeout=5) as r:
+                if r.read().strip() == b"ok":
+                    return srv
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            srv.stop()
+            pytest.fail(f"streamlit not healthy after 60 s:\n{srv.log_tail()}")
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def server(browser, tmp_path_factory):
+    """The app on a free port, with a JAX compile cache shared by these tests."""
+    tmp = tmp_path_factory.mktemp("browser")
+    env = {**os.environ, "PLAYGROUND_JAX_CACHE": str(tmp / "jax_cache")}
+    env["PLAYGROUND_DATABASE_URL"] = f"sqlite:///{tmp / 'classroom.sqlite'}"  # the classroom's, per run
+    srv = launch(tmp, env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{srv.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{srv.url}/_stcore/health", timeout=5) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after 60 s:\n{srv.log_tail()}")
-            time.sleep(0.3)
         yield srv
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        srv.stop()
 
 
 @pytest.fixture
