@@ -162,3 +162,23 @@ def test_the_proxy_keeps_a_user_on_one_replica_and_spreads_new_ones(new_page, cl
     click_pause(page)
     assert any(c["name"] == "nnp_replica" for c in page.context.cookies())
     no_exception(page)
+
+
+def test_the_class_load_script_runs_a_small_class(browser):  # noqa: F811
+    """benchmarks/class_load.py end to end with two students: every confirmed submission stored."""
+    import json
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    args = ["--students", "2", "--at-once", "2", "--budget", "300", "--json"]
+    done = subprocess.run(
+        [sys.executable, "benchmarks/class_load.py", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["submissions_confirmed"] == got["submissions_stored"] == 2 and got["lost"] == 0
+    assert sum(got["students_per_replica"].values()) == 2 and len(got["replica_rss_mb"]) == 2
