@@ -41,7 +41,8 @@ def restart(new: Session, warnings=()):
 
 
 def session() -> Session:
-    if K + "session" not in st.session_state:
+    new_step = lesson.fresh(K)  # a lesson link to another step than the one kept
+    if K + "session" not in st.session_state or new_step:
         if opened:  # a lesson link: its step's config and data
             restart(player.step_session(opened[1].steps[opened[2]]))
         else:
@@ -50,7 +51,9 @@ def session() -> Session:
     return st.session_state[K + "session"]
 
 
+lesson.follow()  # Back/Next to a step of another page
 opened = lesson.open_from_query(K)
+lesson.ensure_page(opened, "playground")
 s = session()
 # Every widget shows the config the session holds. (A rerun that interrupts a first run before its
 # widgets reached the browser can bring them back at their defaults, and a refused change is undone.)
@@ -147,7 +150,7 @@ if st.session_state.pop(K + "stepping", False):  # before the lesson's goal line
     with st.spinner("Training one epoch (the first one compiles the training step)…"):
         s.step(1, chunk=1)
 if opened:
-    lesson.bar(K, s, restart, playing)
+    lesson.bar(K, s, restart, playing, "playground")
 top_rows = [r for r in ui.top_row(s.config) if not ui.is_hidden(r[1], hidden)]
 widths = [1.1, 1.0, 1.05, *([1.2] * len(top_rows))]
 top = st.container(key="pg-top").columns(widths, vertical_alignment="bottom")

@@ -4,8 +4,9 @@ feature map, filter and convolution while it learns."""
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from pages.common import controls
+from pages.common import controls, lesson
 from playground import export
+from playground.classroom import player
 from playground.core.config import ConfigError, from_dict, from_query
 from playground.data.images import IMAGE_SETS
 from playground.data.points import DataError
@@ -23,23 +24,38 @@ st.set_page_config(page_title="CNN · Neural Network Playground", layout="wide")
 K = "cnn."  # every session_state key of this page starts with it
 
 
+def restart(new: Session, warnings=()):
+    """Make `new` this page's session (a first visit, or a lesson's step)."""
+    st.session_state[K + "session"] = new
+    st.session_state.update(
+        {
+            K + "warnings": list(warnings),
+            K + "playing": False,
+            K + "choice": {"index": None},
+            K + "editor_v": st.session_state.get(K + "editor_v", -1) + 1,  # a new layer builder
+            K + "editor_base": new.config.layers,
+        }
+    )
+
+
 def session() -> Session:
-    if K + "session" not in st.session_state:
-        config, warnings = from_query(st.query_params.to_dict(), CnnConfig)
-        st.session_state[K + "session"] = Session(config)
-        st.session_state.update(
-            {
-                K + "warnings": warnings,
-                K + "playing": False,
-                K + "choice": {"index": None},
-                K + "editor_v": 0,
-                K + "editor_base": config.layers,
-            }
-        )
+    new_step = lesson.fresh(K)  # a lesson link to another step than the one kept
+    if K + "session" not in st.session_state or new_step:
+        if opened:  # a lesson link: its step's config
+            restart(player.step_session(opened[1].steps[opened[2]]))
+        else:
+            config, warnings = from_query(st.query_params.to_dict(), CnnConfig)
+            restart(Session(config), warnings)
     return st.session_state[K + "session"]
 
 
+lesson.follow()  # Back/Next to a step of another page
+opened = lesson.open_from_query(K)
+lesson.ensure_page(opened, "cnn")
 s = session()
+hidden, locked = player.hidden_and_locked(opened[1].steps[opened[2]]) if opened else (set(), set())
+if opened:
+    st.markdown(lesson.controls_css(K, hidden, locked), unsafe_allow_html=True)  # our CSS, names from a list
 for field in ui.WIDGET_FIELDS:  # every widget shows the config the session holds
     st.session_state[K + field] = getattr(s.config, field)
 st.markdown(live_ui.PAGE_CSS, unsafe_allow_html=True)
@@ -50,6 +66,9 @@ if st.session_state[K + "warnings"]:
 def apply(**changes):
     """Apply widget values (or `changes`); a refused change leaves the last good network training."""
     values = {f: st.session_state[K + f] for f in ui.WIDGET_FIELDS} | changes
+    if locked:  # a lesson step's locked controls keep the step's values
+        step_config = opened[1].steps[opened[2]].page_config()
+        values |= {f: getattr(step_config, f) for f in locked}
     try:
         s.apply(from_dict(values, base=s.config))
         st.session_state.pop(K + "error", None)
@@ -76,6 +95,8 @@ def on_view(event, value):
 
 
 # ---- sidebar: data and the settings used less often ------------------------------------
+if opened:
+    lesson.sidebar(K, s)
 with st.sidebar:
     st.markdown("**Data**")
     st.selectbox(
@@ -95,6 +116,9 @@ with st.sidebar:
 
 # ---- run controls, learning rate, preset --------------------------------------------------
 playing = st.session_state[K + "playing"]
+controls.step_if_asked(K, s)  # before the lesson's goal line reads the run
+if opened:
+    lesson.bar(K, s, restart, playing, "cnn")
 top = st.container(key="cnn-top").columns([1.1, 1.0, 1.05, 1.4, 2.2, 2.4], vertical_alignment="bottom")
 controls.run_buttons(top, K, s, playing, set_playing)
 top[3].select_slider(
@@ -104,7 +128,14 @@ top[3].select_slider(
     on_change=apply,
 )
 st.session_state[K + "preset"] = ui.preset_of(s.config.layers)
-top[4].selectbox("Network", [*PRESETS, ui.CUSTOM], key=K + "preset", on_change=choose_preset)
+if "layers" not in hidden:
+    top[4].selectbox(
+        "Network",
+        [*PRESETS, ui.CUSTOM],
+        key=K + "preset",
+        on_change=choose_preset,
+        disabled="layers" in locked,
+    )
 rows = s.table()
 top[5].markdown(
     f"**{len(rows) - 1} layers · {sum(r['parameters'] for r in rows):,} parameters**  \n"
@@ -117,7 +148,6 @@ if st.session_state.get(K + "error") and not layers_error:  # a layers error sho
 if s.notice:
     st.toast(s.notice, icon=":material/info:")
     s.notice = None
-controls.step_if_asked(K, s)
 
 
 def editor_columns() -> dict:
@@ -159,29 +189,32 @@ def edit_layers():
         st.session_state[K + "error"] = str(e)
 
 
-with st.expander(
-    "Layers: edit the stack (output shapes and parameters update as you edit)",
-    icon=":material/layers:",
-    expanded=layers_error,
-):
-    left, right = st.columns([4, 3])
-    with left:
-        # The editor's rows start from a fixed base (its edits are kept relative to it); a preset
-        # starts a new editor.
-        base = ui.editor_frame(st.session_state[K + "editor_base"])
-        st.data_editor(
-            base,
-            key=editor_key(),
-            num_rows="dynamic",
-            hide_index=True,
-            width="stretch",
-            column_config=editor_columns(),
-            on_change=edit_layers,
-        )
-        if layers_error:
-            message = st.session_state[K + "error"].removeprefix("layers: ")
-            st.error(f"{message}. The last good network keeps training.")
-    right.dataframe(ui.summary_rows(s.table()), hide_index=True, width="stretch")
+if "layers" not in hidden:  # a lesson step may hide or lock the layers
+    with st.expander(
+        "Layers: edit the stack (output shapes and parameters update as you edit)"
+        + (" (locked in this step)" if "layers" in locked else ""),
+        icon=":material/layers:",
+        expanded=layers_error,
+    ):
+        left, right = st.columns([4, 3])
+        with left:
+            # The editor's rows start from a fixed base (its edits are kept relative to it); a preset
+            # starts a new editor.
+            base = ui.editor_frame(st.session_state[K + "editor_base"])
+            st.data_editor(
+                base,
+                key=editor_key(),
+                num_rows="dynamic",
+                hide_index=True,
+                width="stretch",
+                column_config=editor_columns(),
+                on_change=edit_layers,
+                disabled="layers" in locked,
+            )
+            if layers_error:
+                message = st.session_state[K + "error"].removeprefix("layers: ")
+                st.error(f"{message}. The last good network keeps training.")
+        right.dataframe(ui.summary_rows(s.table()), hide_index=True, width="stretch")
 
 
 def snap(last, since):
@@ -208,4 +241,7 @@ controls.downloads(
     "python -m playground train --net cnn --config cnn-config.json",
     export=(s.epoch or 10, lambda: export.start_weights(s.task, s.params_json()["layers"])),
 )
-st.query_params.from_dict(s.config.to_query())
+if opened:  # a lesson's link stays the lesson's
+    st.query_params.from_dict({"lesson": opened[0], "step": str(opened[2] + 1)})
+else:
+    st.query_params.from_dict(s.config.to_query())

@@ -9,7 +9,6 @@ from streamlit.runtime.pages_manager import PagesManager
 from pages.common import lesson as lesson_ui
 from playground.classroom import builtin, editor, goals, lessons
 from playground.classroom.store import StoreError
-from playground.live import ui as live_ui
 
 if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
     PagesManager.uses_pages_directory = False
@@ -17,7 +16,8 @@ if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
 
 st.set_page_config(page_title="Classroom · Neural Network Playground", layout="wide")
 K = "cls."
-S = K + "step."  # a step's widgets: S + a letter + its index
+S = K + "step."
+PAGE_NAMES = {"playground": "Playground", "cnn": "CNN"}  # a step's widgets: S + a letter + its index
 query = st.query_params.to_dict()
 
 
@@ -124,15 +124,27 @@ for i, step in enumerate(steps):
                 st.caption("Reads as: " + goals.parse(g).text())
             except goals.GoalError as e:
                 st.error(f"Goal: {e}")
-        cols = st.columns(2)
+        cols = st.columns([1, 2, 2])
+        page = cols[0].selectbox(
+            "Page", list(lessons.PAGES), index=list(lessons.PAGES).index(step.get("page", "playground")),
+            key=f"{S}p{i}", format_func=PAGE_NAMES.get,
+        )  # fmt: skip
+        if page != step.get("page", "playground"):  # another page: its own config and controls
+            step.update(page=page, config={}, hidden=[], locked=[])
+            step.pop("csv", None)
+            for key in (f"{S}c{i}", f"{S}h{i}", f"{S}l{i}"):
+                st.session_state.pop(key, None)
+            st.rerun()
+        names = lessons.PAGES[page][1]
         for col, field, label in (
-            (cols[0], "hidden", "Hidden controls"),
-            (cols[1], "locked", "Locked controls"),
+            (cols[1], "hidden", "Hidden controls"),
+            (cols[2], "locked", "Locked controls"),
         ):
-            step[field] = col.multiselect(
-                label, live_ui.HIDEABLE, step.get(field, []), key=f"{S}{field[0]}{i}"
-            )
-        text = st.text_area("Playground config (JSON)", editor.config_text(step), key=f"{S}c{i}", height=100)
+            chosen = [n for n in step.get(field, []) if n in names]
+            step[field] = col.multiselect(label, names, chosen, key=f"{S}{field[0]}{i}")
+        text = st.text_area(
+            f"{PAGE_NAMES[page]} config (JSON)", editor.config_text(step), key=f"{S}c{i}", height=100
+        )
         try:
             step["config"] = editor.read_config_text(text)
         except lessons.LessonError as e:
@@ -140,14 +152,14 @@ for i, step in enumerate(steps):
         if step.get("csv"):
             st.caption(f"Own points: {step['csv'].count(chr(10))} lines")
         b = st.columns(4)
-        pg = st.session_state.get("pg.session")
+        pg = st.session_state.get({"playground": "pg.session", "cnn": "cnn.session"}[page])
         if b[0].button(
-            "Use the Playground's setup",
+            f"Use the {PAGE_NAMES[page]} page's setup",
             key=f"{K}pg{i}",
             disabled=pg is None,
-            help="The Playground's current config (and its own points) become this step's",
+            help="That page's current config (and the Playground's own points) become this step's",
         ):
-            made = editor.step_from_playground(pg.config, pg.data_csv())
+            made = editor.step_from_session(page, pg.config, pg.data_csv() if page == "playground" else None)
             steps[i] = step | {"config": made["config"], **({"csv": made["csv"]} if "csv" in made else {})}
             for key in (f"{S}c{i}",):
                 st.session_state.pop(key, None)

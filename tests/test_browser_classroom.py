@@ -80,3 +80,18 @@ def test_a_submission_reaches_the_teachers_live_leaderboard(new_page, server):  
     teacher.screenshot(path=str(DOCS / "classroom.png"))
     no_exception(teacher)
     no_exception(student)
+
+
+def test_a_lesson_moves_between_the_cnn_page_and_the_playground(new_page, server):  # noqa: F811
+    page = new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server.url}/CNN?lesson=builtin-convolutions", wait_until="commit", timeout=LOAD_MS)
+    assert "Pixels one by one" in wait_bar(page, "step 1 of 2")
+    wait_js(page, "() => !!document.querySelector('.st-key-cnn-lesson_next button')", None, LOAD_MS)
+    page.locator(".st-key-cnn-lesson_next button").click()
+    wait_js(page, "() => location.pathname.endsWith('/Playground')", None, LOAD_MS)
+    assert "Back to the plane" in wait_bar(page, "step 2 of 2")
+    wait_js(page, "() => location.search === '?lesson=builtin-convolutions&step=2'")
+    page.locator(".st-key-pg-lesson_back button").click()
+    wait_js(page, "() => location.pathname.endsWith('/CNN')", None, LOAD_MS)
+    wait_bar(page, "step 1 of 2")
+    no_exception(page)

@@ -11,6 +11,8 @@ from playground.classroom import builtin, editor
 from playground.classroom.store import Store
 from playground.core.config import Config
 from playground.live.session import Session
+from playground.zoo.cnn.config import CnnConfig
+from playground.zoo.cnn.task import Session as CnnSession
 
 PAGE = str(pathlib.Path(__file__).resolve().parents[1] / "pages" / "9_Classroom.py")
 
@@ -89,11 +91,30 @@ def test_the_teacher_link_edits_and_shows_the_leaderboard(db):
 
 
 def test_editor_helpers():
-    step = editor.step_from_playground(Config(dataset="csv", hidden=(3,)), "x1,x2,label\n0,0,1\n")
+    step = editor.step_from_session("playground", Config(dataset="csv", hidden=(3,)), "x1,x2,label\n0,0,1\n")
     assert step["config"] == {"hidden": [3]} and step["csv"].startswith("x1,x2,label")
-    assert editor.step_from_playground(Config(), None)["config"] == {}
+    assert editor.step_from_session("playground", Config(), None)["config"] == {}
+    cnn = editor.step_from_session("cnn", CnnConfig(dataset="digits", learning_rate=0.01))
+    assert cnn["page"] == "cnn" and cnn["config"] == {"dataset": "digits", "learning_rate": 0.01}
     d = editor.distribution([0.1, 0.2, 0.2, 0.4, None, float("nan")])
     assert sum(d["counts"]) == 4 and d["median"] == pytest.approx(0.2)
     assert d["labels"][0].startswith("0.1–") and len(d["labels"]) == len(d["counts"])
     assert editor.distribution([]) == {"edges": [], "counts": [], "labels": [], "median": None}
     assert editor.links("abc") == {"student": "/Playground?lesson=abc"}
+
+
+def test_a_step_on_the_cnn_page(db):
+    at = page()
+    at.session_state["cnn.session"] = CnnSession(CnnConfig(dataset="digits", learning_rate=0.01))
+    at.run()
+    at.button(key=[b.key for b in at.button if b.label == "New lesson"][0]).click().run()
+    at.selectbox(key="cls.step.p0").set_value("cnn").run()
+    assert "layers" in at.multiselect(key="cls.step.l0").options
+    at.button(key="cls.pg0").click().run()
+    step = at.session_state["cls.draft"]["steps"][0]
+    assert step["page"] == "cnn" and step["config"] == {"dataset": "digits", "learning_rate": 0.01}
+    at.multiselect(key="cls.step.l0").set_value(["dataset", "layers"]).run()
+    [b for b in at.button if b.label == "Save"][0].click().run()
+    lesson_id, _ = at.session_state["cls.saved"]
+    saved = db.lesson(lesson_id).steps[0]
+    assert saved.page == "cnn" and saved.locked == ("dataset", "layers") and not at.exception

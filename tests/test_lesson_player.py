@@ -86,3 +86,24 @@ def test_a_stored_challenge_is_submitted_and_scored_by_the_server(tmp_path, monk
     assert board[0]["nickname"] == "ada <b>" and board[0]["metrics"]["epochs"] == 2
     assert board[0]["score"] == pytest.approx(sess(at).metrics()["test_accuracy"], rel=1e-6)
     lesson_ui.store.clear()
+
+
+CNN = str(pathlib.Path(__file__).resolve().parents[1] / "pages" / "4_CNN.py")
+
+
+def test_a_cnn_step_opens_on_the_cnn_page_and_keeps_its_locks():
+    at = AppTest.from_file(CNN, default_timeout=300)
+    at.query_params["lesson"] = "builtin-convolutions"
+    at.run()
+    assert not at.exception
+    s = at.session_state["cnn.session"]
+    assert s.config.dataset == "digits" and s.config.layers == ("flatten", "dense units=16 activation=relu")
+    assert "Pixels one by one, or patterns" in " ".join(m.value for m in at.sidebar.markdown)
+    css = " ".join(m.value for m in at.markdown if m.value.startswith("<style>"))
+    assert ".st-key-cnn-dataset{pointer-events:none" in css  # locked: greyed out, not clickable
+    at.selectbox(key="cnn.dataset").set_value("shapes").run()  # and refused by the server too
+    assert at.session_state["cnn.session"].config.dataset == "digits"
+    at.button(key="cnn.step").click().run()
+    goal = [m.value for m in at.markdown if m.value.startswith("**Goal**")]
+    assert goal and "✓ conv_layers ≤ 1 (now 0)" in goal[0] and "✓ epochs ≤ 15 (now 1)" in goal[0]
+    assert at.query_params["lesson"] == "builtin-convolutions" and at.query_params["step"] == "1"

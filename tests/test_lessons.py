@@ -13,7 +13,7 @@ from playground.core.config import Config
 from playground.live.session import Session
 
 STARTS_UNMET = {("neuron", 1), ("neuron", 2), ("activations", 0), ("losses", 0), ("descent", 0)}
-STARTS_UNMET |= {("optimizers", 0), ("regularization", 0)}
+STARTS_UNMET |= {("optimizers", 0), ("regularization", 0), ("convolutions", 0)}
 
 
 def test_builtin_lessons_cover_the_seed_topics_in_order():
@@ -26,6 +26,7 @@ def test_builtin_lessons_cover_the_seed_topics_in_order():
         "Batch, mini-batch and stochastic descent",
         "Momentum, RMSProp and Adam",
         "Overfitting, L1/L2, dropout and early stopping",
+        "Convolutions on digits",
     ]
     every = builtin.lessons_by_id().items()
     with_goal = {(n, i) for n, le in every for i, s in enumerate(le.steps) if s.goal}
@@ -55,7 +56,7 @@ def test_json_round_trip_and_own_points():
     }
     lesson = lessons.from_json(raw)
     assert lesson.steps[0].config == {"learning_rate": 0.1, "hidden": [3]}  # read as the config reads it
-    assert lesson.steps[0].playground_config().dataset == "csv"
+    assert lesson.steps[0].page_config().dataset == "csv"
     assert len(lesson.steps[0].data().x_train) + len(lesson.steps[0].data().x_test) == 40
     assert lessons.loads(lesson.dumps()) == lesson
     assert json.loads(lesson.dumps())["steps"][1]["instructions"] == raw["steps"][1]["instructions"]
@@ -71,7 +72,16 @@ def test_json_round_trip_and_own_points():
         ({"steps": []}, "steps: a lesson needs a list of at least one step"),
         ({"steps": [{"title": "x"}] * 21}, "steps: at most 20, got 21"),
         ({"steps": [{"title": "x"}, {}]}, "step 2: title: missing"),
-        ({"steps": [{"title": "x", "page": "cnn"}]}, "step 1: page: 'cnn'; lesson steps run on the"),
+        ({"steps": [{"title": "x", "page": "gan"}]}, "step 1: page: 'gan'; lesson steps run on the"),
+        ({"steps": [{"title": "x", "page": "cnn", "csv": "x1,x2,label"}]}, "csv: only Playground steps"),
+        (
+            {"steps": [{"title": "x", "page": "cnn", "config": {"hidden": [3]}}]},
+            "config: unknown field 'hidden'",
+        ),
+        (
+            {"steps": [{"title": "x", "page": "cnn", "locked": ["activation"]}]},
+            "unknown control 'activation'",
+        ),
         ({"steps": [{"title": "x", "config": {"lr": 1}}]}, "step 1: config: unknown field 'lr'"),
         ({"steps": [{"title": "x", "config": {"learning_rate": -1}}]}, "step 1: config: learning_rate"),
         ({"steps": [{"title": "x", "config": []}]}, "step 1: config: must be an object"),
@@ -100,7 +110,7 @@ def test_bad_files_are_named():
 
 def test_the_server_recomputes_the_run_the_student_saw():
     step = builtin.lessons_by_id()["neuron"].steps[1]
-    config = step.playground_config().replace(hidden=(3,), learning_rate=0.3)
+    config = step.page_config().replace(hidden=(3,), learning_rate=0.3)
     s = Session(config)
     for n in (7, 13, 20):  # the page trains in chunks of whatever size the live view asks for
         s.step(n)

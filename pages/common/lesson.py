@@ -32,11 +32,21 @@ def session_key() -> str:
     return st.session_state.setdefault("classroom.session_key", secrets.token_urlsafe(12))
 
 
+PAGE_FILES = {"playground": "pages/1_Playground.py", "cnn": "pages/4_CNN.py"}
+
+
 def open_from_query(K: str):
     """(lesson id, lesson, step index) for this page's `?lesson=` link, kept in session_state;
-    None when there is none or it cannot be opened (then an error says why)."""
-    if K + "lesson" not in st.session_state:
-        query = st.query_params.to_dict()
+    None when there is none or it cannot be opened (then an error says why). A link to another
+    lesson or step than the one kept (a step on another page sent the user here) opens it afresh,
+    and `fresh(K)` then tells the page to start the step's session."""
+    query = st.query_params.to_dict()
+    want = (query.get("lesson"), query.get("step", "1"))
+    kept = st.session_state.get(K + "lesson_key")
+    if K + "lesson" not in st.session_state or (want[0] is not None and want != kept):
+        st.session_state[K + "lesson_key"] = want
+        st.session_state[K + "lesson_fresh"] = True
+        st.session_state.pop(K + "lesson_error", None)
         try:
             stored = "lesson" in query and not player.is_builtin(str(query["lesson"]))
             opened = player.open_lesson(query, store() if stored else None)
@@ -49,15 +59,50 @@ def open_from_query(K: str):
     return st.session_state[K + "lesson"]
 
 
-def go(K: str, k: int, restart) -> None:
-    """Switch to step k (0-based): a fresh session on its config and data."""
+def fresh(K: str) -> bool:
+    """Whether the page must start the (newly opened) step's session; asked once."""
+    return bool(st.session_state.pop(K + "lesson_fresh", False)) and bool(st.session_state[K + "lesson"])
+
+
+def go(K: str, k: int, restart, page: str) -> None:
+    """Switch to step k (0-based): a fresh session on its config and data, on this page; a step
+    of another page is opened there (`follow`)."""
     lesson_id, lesson, _ = st.session_state[K + "lesson"]
-    st.session_state[K + "lesson"] = (lesson_id, lesson, k)
     st.session_state.pop(K + "submitted", None)
+    if lesson.steps[k].page != page:
+        st.session_state["lesson.goto"] = (lesson.steps[k].page, lesson_id, k)
+        return
+    st.session_state[K + "lesson"] = (lesson_id, lesson, k)
+    st.session_state[K + "lesson_key"] = (lesson_id, str(k + 1))
+    st.query_params.from_dict({"lesson": lesson_id, "step": str(k + 1)})  # the link follows at once
     restart(player.step_session(lesson.steps[k]))
 
 
-def bar(K: str, s, restart, playing: bool) -> None:
+def follow() -> None:
+    """After Back/Next to a step of another page: go there (callbacks cannot switch pages)."""
+    goto = st.session_state.pop("lesson.goto", None)
+    if goto:
+        page, lesson_id, k = goto
+        st.switch_page(PAGE_FILES[page], query_params={"lesson": lesson_id, "step": str(k + 1)})
+
+
+def ensure_page(opened, page: str) -> None:
+    """A lesson link whose step is on another page (an old link, a shared one): go there."""
+    if opened and opened[1].steps[opened[2]].page != page:
+        step_page = opened[1].steps[opened[2]].page
+        st.switch_page(PAGE_FILES[step_page], query_params={"lesson": opened[0], "step": str(opened[2] + 1)})
+
+
+def controls_css(K: str, hidden: set[str], locked: set[str]) -> str:
+    """CSS that hides a step's hidden controls and greys out its locked ones on a page whose
+    widgets are keyed K + field (the page also refuses a locked field's change)."""
+    key = ".st-key-" + K.replace(".", "-")
+    rules = [f"{key}{f}{{display:none !important}}" for f in sorted(hidden)]
+    rules += [f"{key}{f}{{pointer-events:none;opacity:0.55}}" for f in sorted(locked)]
+    return f"<style>{''.join(rules)}</style>"
+
+
+def bar(K: str, s, restart, playing: bool, page: str) -> None:
     """The lesson's line above the page: title, step, progress, the goal live, Back and Next."""
     lesson_id, lesson, k = st.session_state[K + "lesson"]
     step, n = lesson.steps[k], len(lesson.steps)
@@ -68,7 +113,7 @@ def bar(K: str, s, restart, playing: bool) -> None:
         cols[0].progress((k + 1) / n)
         with cols[1]:
             goal_status(K, s, step, playing)
-        back, nxt = (K, k - 1, restart), (K, k + 1, restart)
+        back, nxt = (K, k - 1, restart, page), (K, k + 1, restart, page)
         cols[2].button("Back", key=K + "lesson_back", disabled=k == 0, on_click=go, args=back)
         last = k == n - 1
         cols[3].button("Next", key=K + "lesson_next", disabled=last, on_click=go, args=nxt, type="primary")

@@ -10,9 +10,16 @@ import json
 import numpy as np
 
 from playground.classroom import lessons
-from playground.core.config import Config
 
-EMPTY_STEP = {"title": "A new step", "instructions": "", "config": {}, "hidden": [], "locked": [], "goal": ""}
+EMPTY_STEP = {
+    "title": "A new step",
+    "page": "playground",
+    "instructions": "",
+    "config": {},
+    "hidden": [],
+    "locked": [],
+    "goal": "",
+}
 
 
 def new_draft() -> dict:
@@ -23,14 +30,14 @@ def draft_of(lesson: lessons.Lesson) -> dict:
     return copy.deepcopy(lesson.to_json())
 
 
-def step_from_playground(config: Config, data_csv: str | None) -> dict:
-    """A step holding the Playground's current experiment: the config fields that differ from
-    the defaults, and its points when they are the user's own (dataset "csv")."""
-    default, now = Config().to_dict(), config.to_dict()
+def step_from_session(page: str, config, data_csv: str | None = None) -> dict:
+    """A step holding a page's current experiment: the config fields that differ from the
+    page's defaults, and the Playground's points when they are the user's own (dataset "csv")."""
+    default, now = lessons.PAGES[page][0]().to_dict(), config.to_dict()
     fields = {k: v for k, v in now.items() if v != default[k] and k != "dataset"}
     if config.dataset != "csv" and config.dataset != default["dataset"]:
         fields["dataset"] = config.dataset
-    step = dict(EMPTY_STEP, title="From the Playground", config=fields)
+    step = dict(EMPTY_STEP, title=f"From the {page} page", page=page, config=fields)
     return step | ({"csv": data_csv} if config.dataset == "csv" and data_csv else {})
 
 

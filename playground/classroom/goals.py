@@ -25,8 +25,9 @@ METRICS = {
     "test_accuracy": "the share of test points classified right (0–1, or a percentage)",
     "train_accuracy": "the share of training points classified right",
     "epochs": "epochs trained",
-    "neurons": "hidden neurons in all layers",
-    "layers": "hidden layers",
+    "neurons": "hidden neurons in all layers (a CNN's: units of its dense layers)",
+    "layers": "hidden layers (a CNN's: its own layers, the output layer not counted)",
+    "conv_layers": "convolutional layers (CNN steps)",
     "parameters": "weights and biases",
 }
 COMPARISONS = {

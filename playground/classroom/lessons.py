@@ -1,7 +1,8 @@
-"""Lessons: an ordered list of steps, each a Playground experiment (its config, optionally the
-teacher's own points), instructions in Markdown, the controls it hides or locks, and an optional
-goal (`goals.py`). A lesson is plain JSON (the file format below), validated field by field with
-errors that name the step and the field; nothing in it is ever run as code.
+"""Lessons: an ordered list of steps, each an experiment on a page (the Playground, optionally with
+the teacher's own points, or the CNN page), instructions in Markdown, the controls it hides or
+locks, and an optional goal (`goals.py`). A lesson is plain JSON (the file format below),
+validated field by field with errors that name the step and the field; nothing in it is ever run
+as code.
 
     {"format": "nn-playground-lesson", "version": 1, "title": "...", "steps": [
       {"title": "...", "page": "playground", "instructions": "Markdown", "config": {...},
@@ -21,10 +22,17 @@ from playground.classroom import goals
 from playground.core.config import Config, ConfigError, from_dict
 from playground.data.points import DataError, data_from_csv
 from playground.live.ui import HIDEABLE
+from playground.zoo.cnn import ui as cnn_ui
+from playground.zoo.cnn.config import CnnConfig
 
 FORMAT = "nn-playground-lesson"
 VERSION = 1
-PAGES = ("playground",)  # the pages a step can be (the zoo pages get lesson mode later)
+# The pages a step can be, each with its config class and the controls a step may hide or lock
+# (the other zoo pages get lesson mode later).
+PAGES = {
+    "playground": (Config, HIDEABLE),
+    "cnn": (CnnConfig, (*cnn_ui.WIDGET_FIELDS, "layers")),
+}
 MAX_STEPS = 20
 MAX_TITLE = 120
 MAX_INSTRUCTIONS = 4000
@@ -47,16 +55,17 @@ class Step:
     locked: tuple[str, ...] = ()
     goal: str = ""
 
-    def playground_config(self) -> Config:
-        """The step's config (dataset "csv" when it brings its own points)."""
+    def page_config(self):
+        """The step's config on its page (the Playground's dataset is "csv" when it brings its
+        own points)."""
         values = dict(self.config) | ({"dataset": "csv"} if self.csv else {})
-        return from_dict(values, base=Config())
+        return from_dict(values, base=PAGES[self.page][0]())
 
     def data(self, config: Config | None = None):
         """The step's own points as the Playground's Data, or None."""
         if not self.csv:
             return None
-        c = config or self.playground_config()
+        c = config or self.page_config()
         return data_from_csv(self.csv.encode(), c.train_ratio, c.seed)
 
     def parsed_goal(self) -> goals.Goal | None:
@@ -102,13 +111,14 @@ def _text(obj: dict, key: str, where: str, limit: int, required: bool = False) -
     return v
 
 
-def _names(obj: dict, key: str, where: str) -> tuple[str, ...]:
+def _names(obj: dict, key: str, where: str, page: str) -> tuple[str, ...]:
     v = obj.get(key, [])
     if not isinstance(v, list) or not all(isinstance(n, str) for n in v):
         raise LessonError(f"{where}{key}: must be a list of control names")
-    bad = [n for n in v if n not in HIDEABLE]
+    allowed = PAGES[page][1]
+    bad = [n for n in v if n not in allowed]
     if bad:
-        names = ", ".join(HIDEABLE)
+        names = ", ".join(allowed)
         raise LessonError(f"{where}{key}: unknown control {bad[0][:30]!r}; controls are {names}")
     return tuple(dict.fromkeys(v))
 
@@ -121,29 +131,31 @@ def step_from_json(obj, i: int) -> Step:
     if unknown:
         raise LessonError(f"{where}unknown field {sorted(unknown)[0][:30]!r}")
     page = obj.get("page", "playground")
-    if page not in PAGES:
+    if not isinstance(page, str) or page not in PAGES:
         pages = ", ".join(PAGES)
-        raise LessonError(f"{where}page: {str(page)[:30]!r}; lesson steps run on the {pages} page so far")
+        raise LessonError(f"{where}page: {str(page)[:30]!r}; lesson steps run on the {pages} pages so far")
     config = obj.get("config", {})
     if not isinstance(config, dict):
         raise LessonError(f"{where}config: must be an object of Playground fields")
-    fields = Config().to_dict()
+    fields = PAGES[page][0]().to_dict()
     unknown = [k for k in config if k not in fields]
     if unknown:
         names = ", ".join(fields)
         raise LessonError(f"{where}config: unknown field {str(unknown[0])[:30]!r}; fields are {names}")
+    if page != "playground" and obj.get("csv"):
+        raise LessonError(f"{where}csv: only Playground steps bring their own points")
     step = Step(
         title=_text(obj, "title", where, MAX_TITLE, required=True),
         instructions=_text(obj, "instructions", where, MAX_INSTRUCTIONS),
         page=page,
         config=config,
         csv=_text(obj, "csv", where, MAX_CSV_BYTES),
-        hidden=_names(obj, "hidden", where),
-        locked=_names(obj, "locked", where),
+        hidden=_names(obj, "hidden", where, page),
+        locked=_names(obj, "locked", where, page),
         goal=_text(obj, "goal", where, goals.MAX_CHARS),
     )
     try:
-        c = step.playground_config()
+        c = step.page_config()
         step.data(c)
     except ConfigError as e:
         raise LessonError(f"{where}config: {e}") from None

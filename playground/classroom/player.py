@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from playground.classroom import builtin, goals, scoring
 from playground.classroom.lessons import Lesson, Step
-from playground.live.session import Session
 
 
 class PlayerError(ValueError):
@@ -25,7 +24,7 @@ def open_lesson(query: dict, store=None) -> tuple[str, Lesson, int] | None:
     if lesson_id.startswith(builtin.PREFIX) and lesson_id[len(builtin.PREFIX) :] in builtin.lessons_by_id():
         lesson = builtin.lessons_by_id()[lesson_id[len(builtin.PREFIX) :]]
     elif store is None:
-        raise PlayerError(f"no lesson {lesson_id!r}")
+        raise PlayerError(f"no lesson {lesson_id!r} on this server")
     else:
         try:
             lesson = store.lesson(lesson_id)
@@ -47,10 +46,9 @@ def is_builtin(lesson_id: str) -> bool:
     return lesson_id.startswith(builtin.PREFIX)
 
 
-def step_session(step: Step) -> Session:
-    """A fresh Playground session on the step's config and data."""
-    config = step.playground_config()
-    return Session(config, csv=step.data(config))
+def step_session(step: Step):
+    """A fresh session of the step's page on its config and data."""
+    return scoring.new_session(step)
 
 
 def hidden_and_locked(step: Step) -> tuple[set[str], set[str]]:
@@ -71,6 +69,6 @@ def goal_lines(goal: goals.Goal, metrics: dict) -> tuple[bool, list[str]]:
     return met, lines
 
 
-def status(step: Step, session: Session) -> tuple[bool, list[str]] | None:
+def status(step: Step, session) -> tuple[bool, list[str]] | None:
     goal = step.parsed_goal()
     return None if goal is None else goal_lines(goal, scoring.session_metrics(session))
