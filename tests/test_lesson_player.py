@@ -107,3 +107,15 @@ def test_a_cnn_step_opens_on_the_cnn_page_and_keeps_its_locks():
     goal = [m.value for m in at.markdown if m.value.startswith("**Goal**")]
     assert goal and "✓ conv_layers ≤ 1 (now 0)" in goal[0] and "✓ epochs ≤ 15 (now 1)" in goal[0]
     assert at.query_params["lesson"] == "builtin-convolutions" and at.query_params["step"] == "1"
+
+
+def test_the_pages_own_link_leaves_lesson_mode():
+    at = page(lesson="builtin-neuron")
+    assert at.session_state["pg.session"].config.dataset == "gauss"
+    at.query_params.clear()  # the navigation's link to the Playground carries no lesson
+    at.run()
+    assert (
+        at.session_state["pg.lesson"] is None
+        and sess(at).config == player.step_session(lessons.Step("x")).config
+    )
+    assert not at.exception and "lesson" not in at.query_params

@@ -39,11 +39,13 @@ def open_from_query(K: str):
     """(lesson id, lesson, step index) for this page's `?lesson=` link, kept in session_state;
     None when there is none or it cannot be opened (then an error says why). A link to another
     lesson or step than the one kept (a step on another page sent the user here) opens it afresh,
-    and `fresh(K)` then tells the page to start the step's session."""
+    and `fresh(K)` then tells the page to start the step's session; the page's own link without
+    `lesson` (the navigation) leaves lesson mode for a fresh experiment."""
     query = st.query_params.to_dict()
     want = (query.get("lesson"), query.get("step", "1"))
     kept = st.session_state.get(K + "lesson_key")
-    if K + "lesson" not in st.session_state or (want[0] is not None and want != kept):
+    leaving = want[0] is None and bool(st.session_state.get(K + "lesson"))  # the page's plain link
+    if K + "lesson" not in st.session_state or (want[0] is not None and want != kept) or leaving:
         st.session_state[K + "lesson_key"] = want
         st.session_state[K + "lesson_fresh"] = True
         st.session_state.pop(K + "lesson_error", None)
@@ -60,8 +62,9 @@ def open_from_query(K: str):
 
 
 def fresh(K: str) -> bool:
-    """Whether the page must start the (newly opened) step's session; asked once."""
-    return bool(st.session_state.pop(K + "lesson_fresh", False)) and bool(st.session_state[K + "lesson"])
+    """Whether the page must start a new session (a newly opened step, or lesson mode left);
+    asked once."""
+    return bool(st.session_state.pop(K + "lesson_fresh", False))
 
 
 def go(K: str, k: int, restart, page: str) -> None:
