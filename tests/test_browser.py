@@ -307,6 +307,7 @@ def test_play_trains_live_and_pause_stops(new_page, server):
         "Transformer",
         "Autoencoder",
         "GAN",
+        "Classroom",
     ], nav
     page.evaluate(WATCH_FRAMES_JS)
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from playground.classroom import builtin, store
 from playground.classroom.store import Store, StoreError
-from tests.postgres import Postgres
+from tests.postgres import Postgres, free_port
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +121,14 @@ def test_nicknames_and_rate_limits(db, monkeypatch):
     with pytest.raises(StoreError, match="this lesson is full"):
         db.submit(lesson_id, 0, "c", "third", {}, None, False, {})
     assert db.count(lesson_id) == 8
+
+
+def test_an_unreachable_database_is_named(tmp_path):
+    db = Store(f"sqlite:///{tmp_path / 'gone.sqlite'}")
+    store.meta.drop_all(db.engine)  # the tables vanish under a running server
+    with pytest.raises(StoreError, match="the classroom database cannot be used now"):
+        db.lesson("abc")
+    with pytest.raises(StoreError, match="cannot be used now"):
+        db.create_lesson(LESSON)
+    with pytest.raises(StoreError, match="cannot be used now"):  # a server that is not there
+        Store(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none?connect_timeout=2")

@@ -11,6 +11,7 @@ token (a random secret; the table keeps its SHA-256). Submissions are capped per
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -63,7 +64,21 @@ MIGRATIONS: dict[int, list[str]] = {}
 
 
 class StoreError(ValueError):
-    """A refused request, named: unknown lesson, wrong token, rate limit, bad nickname."""
+    """A refused request, named: unknown lesson, wrong token, rate limit, bad nickname, or a
+    database that cannot be reached."""
+
+
+def _reachable(method):
+    """The database's own errors (down, unreachable, a lost file) as a StoreError that says so."""
+
+    @functools.wraps(method)
+    def wrapped(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(f"the classroom database cannot be used now ({type(e).__name__})") from e
+
+    return wrapped
 
 
 def default_url() -> str:
@@ -110,6 +125,7 @@ class Store:
         self.engine = sa.create_engine(self.url, pool_pre_ping=True, **kw)
         self.migrate()
 
+    @_reachable
     def migrate(self) -> int:
         """Create the tables if missing and apply the migrations above the stored version; returns
         the version. Safe to run from several replicas at once (each step is one transaction)."""
@@ -126,6 +142,7 @@ class Store:
         return max(version, SCHEMA_VERSION)
 
     # ---- lessons -----------------------------------------------------------------------------
+    @_reachable
     def create_lesson(self, lesson: lessons.Lesson) -> tuple[str, str]:
         """Save a new lesson; returns (its id, its secret edit token)."""
         with self.engine.begin() as c:
@@ -144,6 +161,7 @@ class Store:
             )
         return lesson_id, token
 
+    @_reachable
     def lesson(self, lesson_id) -> lessons.Lesson:
         """Raises StoreError for an unknown id."""
         if not isinstance(lesson_id, str) or len(lesson_id) > 16:
@@ -154,6 +172,7 @@ class Store:
             raise StoreError(f"no lesson {lesson_id[:16]!r} on this server")
         return lessons.loads(body)
 
+    @_reachable
     def can_edit(self, lesson_id: str, token) -> bool:
         if not isinstance(token, str) or not isinstance(lesson_id, str) or len(lesson_id) > 16:
             return False
@@ -162,6 +181,7 @@ class Store:
             want = c.execute(query).scalar()
         return want is not None and hmac.compare_digest(want, _sha(token))
 
+    @_reachable
     def update_lesson(self, lesson_id: str, token: str, lesson: lessons.Lesson) -> None:
         """Raises StoreError unless `token` is the lesson's edit token."""
         if not self.can_edit(lesson_id, token):
@@ -174,6 +194,7 @@ class Store:
             )
 
     # ---- challenges --------------------------------------------------------------------------
+    @_reachable
     def submit(
         self, lesson_id: str, step: int, nickname: str, session: str, metrics: dict, score, met: bool, config
     ) -> int:
@@ -216,6 +237,7 @@ class Store:
             ).scalar()
         return int(row)
 
+    @_reachable
     def leaderboard(self, lesson_id: str, step: int, lower_is_better: bool, limit: int = 50) -> list[dict]:
         """Each nickname's best result on a step: goal met first, then by score; ties by time."""
         s = submissions.c
@@ -238,6 +260,7 @@ class Store:
             for i, (_, r) in enumerate(ranked)
         ]
 
+    @_reachable
     def scores(self, lesson_id: str, step: int) -> list[float]:
         """Every submission's score on a step (the class's distribution)."""
         s = submissions.c
@@ -247,6 +270,7 @@ class Store:
             ).all()
         return [r.score for r in rows]
 
+    @_reachable
     def count(self, lesson_id: str) -> int:
         with self.engine.connect() as c:
             return int(
