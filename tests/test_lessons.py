@@ -125,6 +125,9 @@ def test_locked_controls_and_epochs_are_enforced():
     step = builtin.lessons_by_id()["neuron"].steps[1]  # the dataset is locked
     with pytest.raises(LessonError, match="dataset is locked in this step at 'xor'; the run has 'circle'"):
         scoring.recompute(step, {"dataset": "circle"}, 10)
+    l2 = lessons.step_from_json({"title": "t", "config": {"l2": 0.01}, "locked": ["reg_rate"]}, 0)
+    with pytest.raises(LessonError, match="reg_rate is locked in this step at 0.01; the run has 0.1"):
+        scoring.recompute(l2, {"l2": 0.1}, 5)
     with pytest.raises(LessonError, match="epochs: a submission is 1 to 3,000 epochs"):
         scoring.recompute(step, {}, 5000)
     with pytest.raises(LessonError, match="config: learning_rate"):

@@ -50,7 +50,7 @@ def check_locks(step: Step, config: Config) -> None:
     got = config.to_dict()
     for field in step.locked:
         keys = [field] if field in want else []
-        if field == "regularization":  # the page's one control for l1 / l2
+        if field in ("regularization", "reg_rate"):  # the page's two controls for l1 / l2
             keys = ["l1", "l2"]
         for k in keys:
             if got[k] != want[k]:
