@@ -118,7 +118,10 @@ class LiveView {
     if (data.curve) this.curve = JSON.parse(JSON.stringify(data.curve));
     const frames = data.frames || [];
     if (frames.length) this.q(".nnp-rate").textContent = "";
-    this.playing = !!data.playing;
+    // A batch pulled before a Pause click can land after it: it does not restart the playback;
+    // the server's answer to the click (playing false) ends the wait.
+    this.playing = !!data.playing && !this.clickPaused;
+    if (!data.playing) this.clickPaused = false;
     this.holdMs = data.hold_ms || 0;
     if (!this.playing) {
       // Paused or stepped: show the server's state now, nothing queued.
@@ -146,12 +149,13 @@ class LiveView {
     document.addEventListener("click", (e) => {
       if (!(e.target instanceof Element) || !e.target.closest(selector)) return;
       if (this.playing) {
-        this.playing = false; this.pending = false;
+        this.playing = false; this.pending = false; this.clickPaused = true;
         for (const f of this.queue) this.addPoints(f);
         this.queue = [];
-      } else if (!this.holdMs) {
-        // Play: say so until the first frame arrives (a first run compiles the training step).
-        this.q(".nnp-rate").textContent = "starting… (the first run of a network compiles its training step)";
+      } else {
+        this.clickPaused = false;  // Play
+        // Say so until the first frame arrives (a first run compiles the training step).
+        if (!this.holdMs) this.q(".nnp-rate").textContent = "starting… (the first run of a network compiles its training step)";
       }
     }, true);
   }
