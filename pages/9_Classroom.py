@@ -16,8 +16,8 @@ if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
 
 st.set_page_config(page_title="Classroom · Neural Network Playground", layout="wide")
 K = "cls."
-S = K + "step."
-PAGE_NAMES = {"playground": "Playground", "cnn": "CNN"}  # a step's widgets: S + a letter + its index
+S = K + "step."  # a step's widgets: S + a letter + its index
+PAGE_NAMES = {"playground": "Playground", "cnn": "CNN"}
 query = st.query_params.to_dict()
 
 
@@ -203,6 +203,12 @@ if saved:
 
     @st.fragment(run_every=3.0)
     def leaderboards():
+        try:
+            show_leaderboards()
+        except StoreError as e:  # the database went away: say so, try again in 3 s
+            st.error(f"The leaderboards cannot be read now: {e}")
+
+    def show_leaderboards():
         le = store().lesson(saved[0])
         for i, step in enumerate(le.steps):
             goal = step.parsed_goal()
