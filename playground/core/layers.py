@@ -360,16 +360,18 @@ class LayerKind:
 
 
 _ACT = tuple(ACTIVATIONS)
+# A convolution's fields, and its transpose's.
+_CONV = {
+    "filters": (1, 32),
+    "kernel": (1, 7),
+    "stride": (1, 3),
+    "padding": ("same", "valid"),
+    "activation": _ACT,
+}
 LAYER_KINDS: dict[str, LayerKind] = {
     "conv": LayerKind(
         "filters slide over the image: each output is a weighted sum of a small patch",
-        {
-            "filters": (1, 32),
-            "kernel": (1, 7),
-            "stride": (1, 3),
-            "padding": ("same", "valid"),
-            "activation": _ACT,
-        },
+        _CONV,
         "image",
         _conv_shape,
         Conv,
@@ -377,13 +379,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
     ),
     "convtranspose": LayerKind(
         "a transposed convolution: each pixel stamps the filters onto a stride-times larger image",
-        {
-            "filters": (1, 32),
-            "kernel": (1, 7),
-            "stride": (1, 3),
-            "padding": ("same", "valid"),
-            "activation": _ACT,
-        },
+        _CONV,
         "image",
         _transpose_shape,
         ConvTranspose,

@@ -70,17 +70,25 @@ def autoencoder(quick: bool) -> dict:
     }
 
 
-def _vae() -> dict:
-    task = ae.make_task(AeConfig(variant="vae"))
-    state, h, _ = engine.advance(task, engine.init_state(task), 1, chunk=1)  # compiles
-    times = []
-    for _ in range(VAE_EPOCHS - 1):
+def _train(task, epochs: int):
+    """`epochs` epochs one a call: (state, history, the first call's seconds (it compiles), the
+    other calls' seconds)."""
+    t = time.perf_counter()
+    state, h, _ = engine.advance(task, engine.init_state(task), 1, chunk=1)
+    jax.block_until_ready(state.params)
+    compile_s, times = time.perf_counter() - t, []
+    for _ in range(epochs - 1):
         t = time.perf_counter()
         state, step, _ = engine.advance(task, state, 1, chunk=1)
         jax.block_until_ready(state.params)
         times.append(time.perf_counter() - t)
         for k, v in step.items():
             h[k].extend(v)
+    return state, h, compile_s, times
+
+
+def _vae() -> dict:
+    state, h, _, times = _train(ae.make_task(AeConfig(variant="vae")), VAE_EPOCHS)
     return {
         "vae_epochs_per_s": 1 / statistics.median(times),
         "vae_epochs": int(state.epoch),
@@ -94,18 +102,7 @@ def _conv(quick: bool) -> dict:
     for name in ("dense", "conv"):
         encoder, decoder = ui.conv_layers("digits") if name == "conv" else (ui.DENSE, ui.DENSE)
         task = ae.make_task(AeConfig(encoder=encoder, decoder=decoder))
-        t = time.perf_counter()
-        state, h, _ = engine.advance(task, engine.init_state(task), 1, chunk=1)  # compiles
-        jax.block_until_ready(state.params)
-        compile_s = time.perf_counter() - t
-        times = []
-        for _ in range((3 if quick else CONV_EPOCHS) - 1):
-            t = time.perf_counter()
-            state, step, _ = engine.advance(task, state, 1, chunk=1)
-            jax.block_until_ready(state.params)
-            times.append(time.perf_counter() - t)
-            for k, v in step.items():
-                h[k].extend(v)
+        state, h, compile_s, times = _train(task, 3 if quick else CONV_EPOCHS)
         prefix = "conv_" if name == "conv" else "dense_"
         out |= {prefix + "test_mse": h["test_loss"][-1], prefix + "knn_accuracy": _knn(task, state.params)}
         if name == "conv":
