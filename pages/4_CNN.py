@@ -6,7 +6,6 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from pages.common import controls, lesson
 from playground import export
-from playground.classroom import player
 from playground.core.config import ConfigError, from_dict, from_query
 from playground.data.images import IMAGE_SETS
 from playground.data.points import DataError
@@ -38,24 +37,13 @@ def restart(new: Session, warnings=()):
     )
 
 
-def session() -> Session:
-    new_step = lesson.fresh(K)  # a lesson link to another step than the one kept
-    if K + "session" not in st.session_state or new_step:
-        if opened:  # a lesson link: its step's config
-            restart(player.step_session(opened[1].steps[opened[2]]))
-        else:
-            config, warnings = from_query(st.query_params.to_dict(), CnnConfig)
-            restart(Session(config), warnings)
-    return st.session_state[K + "session"]
+def from_link():
+    config, warnings = from_query(st.query_params.to_dict(), CnnConfig)
+    return Session(config), warnings
 
 
-lesson.follow()  # Back/Next to a step of another page
-opened = lesson.open_from_query(K)
-lesson.ensure_page(opened, "cnn")
-s = session()
-hidden, locked = player.hidden_and_locked(opened[1].steps[opened[2]]) if opened else (set(), set())
-if opened:
-    st.markdown(lesson.controls_css(K, hidden, locked), unsafe_allow_html=True)  # our CSS, names from a list
+opened, hidden, locked = lesson.start(K, "cnn", restart, from_link)
+s = st.session_state[K + "session"]
 for field in ui.WIDGET_FIELDS:  # every widget shows the config the session holds
     st.session_state[K + field] = getattr(s.config, field)
 st.markdown(live_ui.PAGE_CSS, unsafe_allow_html=True)
@@ -65,10 +53,9 @@ if st.session_state[K + "warnings"]:
 
 def apply(**changes):
     """Apply widget values (or `changes`); a refused change leaves the last good network training."""
-    values = {f: st.session_state[K + f] for f in ui.WIDGET_FIELDS} | changes
-    if locked:  # a lesson step's locked controls keep the step's values
-        step_config = opened[1].steps[opened[2]].page_config()
-        values |= {f: getattr(step_config, f) for f in locked}
+    values = lesson.keep_locked(
+        opened, locked, {f: st.session_state[K + f] for f in ui.WIDGET_FIELDS} | changes
+    )
     try:
         s.apply(from_dict(values, base=s.config))
         st.session_state.pop(K + "error", None)
@@ -241,7 +228,4 @@ controls.downloads(
     "python -m playground train --net cnn --config cnn-config.json",
     export=(s.epoch or 10, lambda: export.start_weights(s.task, s.params_json()["layers"])),
 )
-if opened:  # a lesson's link stays the lesson's
-    st.query_params.from_dict({"lesson": opened[0], "step": str(opened[2] + 1)})
-else:
-    st.query_params.from_dict(s.config.to_query())
+lesson.keep_link(opened, s.config)

@@ -4,7 +4,7 @@ the code space organize itself, click in it to decode any point."""
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from pages.common import controls
+from pages.common import controls, lesson
 from playground import export
 from playground.core.config import ConfigError, from_dict, from_query
 from playground.data.points import DataError
@@ -22,15 +22,21 @@ st.set_page_config(page_title="Autoencoder · Neural Network Playground", layout
 K = "ae."  # every session_state key of this page starts with it
 
 
-def session() -> Session:
-    if K + "session" not in st.session_state:
-        config, warnings = from_query(st.query_params.to_dict(), AeConfig)
-        st.session_state[K + "session"] = Session(config)
-        st.session_state.update({K + "warnings": warnings, K + "playing": False})
-    return st.session_state[K + "session"]
+def restart(new: Session, warnings=()):
+    """Make `new` this page's session (a first visit, or a lesson's step)."""
+    st.session_state[K + "session"] = new
+    st.session_state.update({K + "warnings": list(warnings), K + "playing": False})
+    for key in ("encoder_error", "decoder_error", "error", "probe", "pair"):
+        st.session_state.pop(K + key, None)
 
 
-s = session()
+def from_link():
+    config, warnings = from_query(st.query_params.to_dict(), AeConfig)
+    return Session(config), warnings
+
+
+opened, hidden, locked = lesson.start(K, "autoencoder", restart, from_link)
+s = st.session_state[K + "session"]
 for field in ui.WIDGET_FIELDS:  # every widget shows the config the session holds
     st.session_state[K + field] = getattr(s.config, field)
 for field in ("encoder", "decoder"):
@@ -44,7 +50,7 @@ if st.session_state[K + "warnings"]:
 def apply(**changes):
     """Apply widget values (or `changes`); a refused change leaves the last good network training."""
     values = {f: st.session_state.get(K + f, getattr(s.config, f)) for f in ui.WIDGET_FIELDS} | changes
-    values |= ui.dataset_changes(s.config, values["dataset"])
+    values = lesson.keep_locked(opened, locked, values | ui.dataset_changes(s.config, values["dataset"]))
     try:
         s.apply(from_dict(values, base=s.config))
         st.session_state.pop(K + "error", None)
@@ -60,7 +66,8 @@ def apply_architecture():
 
 def apply_layers(field):
     try:
-        s.apply(from_dict({field: ui.lines_to_layers(st.session_state[K + field])}, base=s.config))
+        values = lesson.keep_locked(opened, locked, {field: ui.lines_to_layers(st.session_state[K + field])})
+        s.apply(from_dict(values, base=s.config))
         st.session_state.pop(K + field + "_error", None)
     except (ConfigError, DataError) as e:
         st.session_state[K + field + "_error"] = str(e)
@@ -72,6 +79,8 @@ def set_playing(flag):
 
 
 # ---- sidebar: data, the encoder and decoder, the optimizer ----------------------------------
+if opened:
+    lesson.sidebar(K, s)
 with st.sidebar:
     st.markdown("**Data**")
     st.selectbox(
@@ -99,7 +108,7 @@ with st.sidebar:
     if s.config.variant == "vae":
         betas = live_ui.with_value(ui.BETAS, s.config.beta)
         st.select_slider("β (KL weight)", betas, key=K + "beta", on_change=apply)
-    if s.config.dataset in IMAGE_SETS:
+    if s.config.dataset in IMAGE_SETS and not {"encoder", "decoder"} & hidden:
         st.session_state[K + "architecture"] = ui.architecture(s.config)
         st.selectbox(
             "Layers",
@@ -107,6 +116,7 @@ with st.sidebar:
             format_func=ui.ARCHITECTURES.get,
             key=K + "architecture",
             on_change=apply_architecture,
+            disabled=bool({"encoder", "decoder"} & locked),
             help="dense: one 64-unit layer each side. convolutional: two stride-2 convolutions down, a "
             "reshape and two stride-2 transposed convolutions back up. Or edit the layers below.",
         )
@@ -125,6 +135,9 @@ with st.sidebar:
 
 # ---- run controls, learning rate, the code's size --------------------------------------------
 playing = st.session_state[K + "playing"]
+controls.step_if_asked(K, s)  # before the lesson's goal line reads the run
+if opened:
+    lesson.bar(K, s, restart, playing, "autoencoder")
 top = st.container(key="ae-top").columns([1.1, 1.0, 1.05, 1.5, 1.5, 2.6], vertical_alignment="bottom")
 controls.run_buttons(top, K, s, playing, set_playing)
 top[3].select_slider(
@@ -145,7 +158,6 @@ if st.session_state.get(K + "error"):
 if s.notice:
     st.toast(s.notice, icon=":material/info:")
     s.notice = None
-controls.step_if_asked(K, s)
 
 
 def on_view(event, value):
@@ -171,4 +183,4 @@ command = "python -m playground train --net autoencoder --config autoencoder-con
 halves = lambda: [*s.params_json()["encoder"], *s.params_json()["decoder"]]  # noqa: E731
 start = lambda: export.start_weights(s.task, halves())  # noqa: E731
 controls.downloads(K, s, "autoencoder", command, export=(s.epoch or 100, start))
-st.query_params.from_dict(s.config.to_query())
+lesson.keep_link(opened, s.config)

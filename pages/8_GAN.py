@@ -4,7 +4,7 @@ ones; watch the game, step either player by hand, and read how good the samples 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from pages.common import controls
+from pages.common import controls, lesson
 from playground.core.config import ConfigError, from_dict, from_query
 from playground.live import ui as live_ui
 from playground.zoo.gan import frames, quality, ui
@@ -20,15 +20,21 @@ st.set_page_config(page_title="GAN · Neural Network Playground", layout="wide")
 K = "gan."  # every session_state key of this page starts with it
 
 
-def session() -> GanSession:
-    if K + "session" not in st.session_state:
-        config, warnings = from_query(ui.link_query(st.query_params.to_dict()), GanConfig)
-        st.session_state[K + "session"] = GanSession(config)
-        st.session_state.update({K + "warnings": warnings, K + "playing": False})
-    return st.session_state[K + "session"]
+def restart(new: GanSession, warnings=()):
+    """Make `new` this page's session (a first visit, or a lesson's step)."""
+    st.session_state[K + "session"] = new
+    st.session_state.update({K + "warnings": list(warnings), K + "playing": False})
+    for key in ("generator_error", "discriminator_error", "error"):
+        st.session_state.pop(K + key, None)
 
 
-s = session()
+def from_link():
+    config, warnings = from_query(ui.link_query(st.query_params.to_dict()), GanConfig)
+    return GanSession(config), warnings
+
+
+opened, hidden, locked = lesson.start(K, "gan", restart, from_link)
+s = st.session_state[K + "session"]
 for field in ui.WIDGET_FIELDS:  # every widget shows the config the session holds
     st.session_state[K + field] = getattr(s.config, field)
 for field in ("generator", "discriminator"):
@@ -41,7 +47,9 @@ if st.session_state[K + "warnings"]:
 
 def apply(**changes):
     """Apply widget values (or `changes`); a refused change leaves the last good game running."""
-    values = {f: st.session_state[K + f] for f in ui.WIDGET_FIELDS} | changes
+    values = lesson.keep_locked(
+        opened, locked, {f: st.session_state[K + f] for f in ui.WIDGET_FIELDS} | changes
+    )
     try:
         s.apply(from_dict(values, base=s.config))
         st.session_state.pop(K + "error", None)
@@ -59,7 +67,8 @@ def apply_dataset():
 
 def apply_layers(field):
     try:
-        s.apply(from_dict({field: ui.lines_to_layers(st.session_state[K + field])}, base=s.config))
+        values = lesson.keep_locked(opened, locked, {field: ui.lines_to_layers(st.session_state[K + field])})
+        s.apply(from_dict(values, base=s.config))
         st.session_state.pop(K + field + "_error", None)
     except ConfigError as e:
         st.session_state[K + field + "_error"] = str(e)
@@ -71,6 +80,8 @@ def set_playing(flag):
 
 
 # ---- sidebar: the target, the two networks, the optimizers ----------------------------------
+if opened:
+    lesson.sidebar(K, s)
 with st.sidebar:
     st.markdown("**Target**")
     st.selectbox(
@@ -113,6 +124,9 @@ with st.sidebar:
 
 # ---- run controls, Step D / Step G, the game's numbers ----------------------------------------
 playing = st.session_state[K + "playing"]
+controls.step_if_asked(K, s)  # before the lesson's goal line reads the run
+if opened:
+    lesson.bar(K, s, restart, playing, "gan")
 top = st.container(key="gan-top").columns(
     [1.05, 0.95, 0.95, 0.95, 1.0, 1.35, 1.1, 1.2, 1.2], vertical_alignment="bottom"
 )
@@ -141,14 +155,17 @@ if st.session_state.get(K + "error"):
 if s.notice:
     st.toast(s.notice, icon=":material/info:")
     s.notice = None
-controls.step_if_asked(K, s)
 if s.task.target.images:
     with st.spinner("Training the digits reader that scores the samples (once per server)…"):
         quality.digits_reader()
 
 
 def on_view(event, value):
-    """The view's drawing: the user's points become the target (checked first)."""
+    """The view's drawing: the user's points become the target (checked first), unless a lesson
+    step fixes the target."""
+    if "dataset" in hidden | locked:
+        st.session_state[K + "error"] = "the target is fixed in this lesson step: the drawing was ignored"
+        return
     ui.on_view(s, st.session_state, K, event, value)
 
 
@@ -160,4 +177,4 @@ scene = lambda: frames.scene(s.task, s.tables())  # noqa: E731
 controls.live_view(K, s, scene, snap, frames.MODULE, on_view, ui.VIEW_EVENTS)
 command = "python -m playground train --net gan --config gan-config.json"
 controls.downloads(K, s, "gan", command, export=(s.epoch or 200, None))
-st.query_params.from_dict(s.config.to_query())
+lesson.keep_link(opened, s.config)

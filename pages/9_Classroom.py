@@ -17,7 +17,7 @@ if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
 st.set_page_config(page_title="Classroom · Neural Network Playground", layout="wide")
 K = "cls."
 S = K + "step."  # a step's widgets: S + a letter + its index
-PAGE_NAMES = {"playground": "Playground", "cnn": "CNN"}
+PAGE_NAMES = {page: kind.label for page, kind in lessons.PAGES.items()}
 query = st.query_params.to_dict()
 
 
@@ -46,9 +46,10 @@ if st.session_state.get(K + "link_error"):
 
 st.title("Classroom")
 st.caption(
-    "A lesson is a few Playground steps, each with instructions, the controls it hides or locks and "
-    "an optional goal. Students open its link and move through the steps; a step with a goal is a "
-    "challenge whose results the server recomputes for the leaderboard."
+    "A lesson is a few steps, each a page of the app (the Playground or a network of the zoo) with "
+    "instructions, the controls it hides or locks and an optional goal. Students open its link and "
+    "move through the steps; a step with a goal is a challenge whose results the server recomputes "
+    "for the leaderboard."
 )
 if K + "student_view" in st.session_state:
     lesson_id, opened = st.session_state[K + "student_view"]
@@ -114,14 +115,16 @@ for i, step in enumerate(steps):
             step.get("goal", ""),
             max_chars=goals.MAX_CHARS,
             key=f"{S}g{i}",
-            help="Conditions joined by 'and': a metric (" + ", ".join(goals.METRICS) + "), <=, <, >= or >, "
-            "and a number (a % is divided by 100). The first condition's number is the challenge's score.",
+            help="Conditions joined by 'and': a metric the step's page measures ("
+            + ", ".join(lessons.PAGES[step.get("page", "playground")].metrics)
+            + "), <=, <, >= or >, and a number (a % is divided by 100). The first condition's number is "
+            "the challenge's score.",
             placeholder="test_loss <= 0.05 and neurons <= 8",
         )
         step["goal"] = g
         if g.strip():
             try:
-                st.caption("Reads as: " + goals.parse(g).text())
+                st.caption("Reads as: " + lessons.page_goal(g, step.get("page", "playground")).text())
             except goals.GoalError as e:
                 st.error(f"Goal: {e}")
         cols = st.columns([1, 2, 2])
@@ -135,7 +138,7 @@ for i, step in enumerate(steps):
             for key in (f"{S}c{i}", f"{S}h{i}", f"{S}l{i}"):
                 st.session_state.pop(key, None)
             st.rerun()
-        names = lessons.PAGES[page][1]
+        names = lessons.PAGES[page].controls
         for col, field, label in (
             (cols[1], "hidden", "Hidden controls"),
             (cols[2], "locked", "Locked controls"),
@@ -152,7 +155,7 @@ for i, step in enumerate(steps):
         if step.get("csv"):
             st.caption(f"Own points: {step['csv'].count(chr(10))} lines")
         b = st.columns(4)
-        pg = st.session_state.get({"playground": "pg.session", "cnn": "cnn.session"}[page])
+        pg = st.session_state.get(lesson_ui.PREFIXES[page] + "session")
         if b[0].button(
             f"Use the {PAGE_NAMES[page]} page's setup",
             key=f"{K}pg{i}",

@@ -71,7 +71,7 @@ def test_a_step_from_the_playground_and_config_errors(db):
     at.text_area(key="cls.step.c0").input('{"hidden": [300]}').run()
     assert any("Not saved yet: step 1: config: hidden" in e.value for e in at.error)
     at.text_area(key="cls.step.c0").input("[1, 2]").run()
-    assert any("config: an object of Playground fields" in e.value for e in at.error)
+    assert any("config: an object of the page's fields" in e.value for e in at.error)
 
 
 def test_the_teacher_link_edits_and_shows_the_leaderboard(db):

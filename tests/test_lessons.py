@@ -13,7 +13,8 @@ from playground.core.config import Config
 from playground.live.session import Session
 
 STARTS_UNMET = {("neuron", 1), ("neuron", 2), ("activations", 0), ("losses", 0), ("descent", 0)}
-STARTS_UNMET |= {("optimizers", 0), ("regularization", 0), ("convolutions", 0)}
+STARTS_UNMET |= {("optimizers", 0), ("regularization", 0), ("convolutions", 0), ("recurrent", 0)}
+STARTS_UNMET |= {("transformer", 0), ("autoencoder", 0), ("autoencoder", 1), ("gan", 0)}
 
 
 def test_builtin_lessons_cover_the_seed_topics_in_order():
@@ -27,7 +28,13 @@ def test_builtin_lessons_cover_the_seed_topics_in_order():
         "Momentum, RMSProp and Adam",
         "Overfitting, L1/L2, dropout and early stopping",
         "Convolutions on digits",
+        "Recurrent networks: memory through time",
+        "Transformers: attention",
+        "Autoencoders: a code of a few numbers",
+        "GANs: a game of two networks",
     ]
+    pages = {s.page for le in builtin.lessons_by_id().values() for s in le.steps}
+    assert pages == set(lessons.PAGES)  # a lesson for every page a step can be
     every = builtin.lessons_by_id().items()
     with_goal = {(n, i) for n, le in every for i, s in enumerate(le.steps) if s.goal}
     assert with_goal == set(builtin.SOLUTIONS)
@@ -72,7 +79,25 @@ def test_json_round_trip_and_own_points():
         ({"steps": []}, "steps: a lesson needs a list of at least one step"),
         ({"steps": [{"title": "x"}] * 21}, "steps: at most 20, got 21"),
         ({"steps": [{"title": "x"}, {}]}, "step 2: title: missing"),
-        ({"steps": [{"title": "x", "page": "gan"}]}, "step 1: page: 'gan'; lesson steps run on the"),
+        ({"steps": [{"title": "x", "page": "backprop"}]}, "step 1: page: 'backprop'; a step is one of"),
+        (
+            {"steps": [{"title": "x", "page": "recurrent", "config": {"net": "transformer"}}]},
+            "config: net: the",
+        ),
+        ({"steps": [{"title": "x", "page": "transformer", "config": {"net": "gru"}}]}, "config: net: the tr"),
+        (
+            {"steps": [{"title": "x", "page": "gan", "goal": "test_loss < 1"}]},
+            "step 1: goal: the GAN page does not measure test_loss; it measures epochs",
+        ),
+        ({"steps": [{"title": "x", "goal": "modes_covered >= 8"}]}, "Playground page does not measure modes"),
+        (
+            {"steps": [{"title": "x", "page": "autoencoder", "locked": ["generator"]}]},
+            "step 1: locked: unknown control 'generator'",
+        ),
+        (
+            {"steps": [{"title": "x", "page": "gan", "config": {"latent": 2}}]},
+            "config: unknown field 'latent'",
+        ),
         ({"steps": [{"title": "x", "page": "cnn", "csv": "x1,x2,label"}]}, "csv: only Playground steps"),
         (
             {"steps": [{"title": "x", "page": "cnn", "config": {"hidden": [3]}}]},

@@ -32,7 +32,65 @@ def session_key() -> str:
     return st.session_state.setdefault("classroom.session_key", secrets.token_urlsafe(12))
 
 
-PAGE_FILES = {"playground": "pages/1_Playground.py", "cnn": "pages/4_CNN.py"}
+PAGE_FILES = {
+    "playground": "pages/1_Playground.py",
+    "cnn": "pages/4_CNN.py",
+    "recurrent": "pages/5_Recurrent.py",
+    "transformer": "pages/6_Transformer.py",
+    "autoencoder": "pages/7_Autoencoder.py",
+    "gan": "pages/8_GAN.py",
+}
+# Each page's session_state prefix (its session is at PREFIXES[page] + "session").
+PREFIXES = {
+    "playground": "pg.",
+    "cnn": "cnn.",
+    "recurrent": "rnn.",
+    "transformer": "tfm.",
+    "autoencoder": "ae.",
+    "gan": "gan.",
+}
+
+
+def step_of(opened):
+    return opened[1].steps[opened[2]]
+
+
+def start(K: str, page: str, restart, from_link):
+    """Lesson mode on a page whose widgets are keyed K + field: go where Back/Next or the link's
+    step points; start the session afresh on a newly opened step (`restart(session)`) or, on a
+    first visit without a lesson, from the page's own link (`restart(*from_link())`); hide and
+    grey out the step's controls. Returns (opened or None, hidden, locked)."""
+    follow()
+    opened = open_from_query(K)
+    ensure_page(opened, page)
+    new_step = fresh(K)  # asked first: it is asked once
+    if K + "session" not in st.session_state or new_step:
+        if opened:
+            restart(player.step_session(step_of(opened)))
+        else:
+            restart(*from_link())
+    hidden, locked = player.hidden_and_locked(step_of(opened)) if opened else (set(), set())
+    if opened:
+        st.markdown(controls_css(K, hidden, locked), unsafe_allow_html=True)  # our CSS, names from a list
+    return opened, hidden, locked
+
+
+def keep_locked(opened, locked: set[str], values: dict) -> dict:
+    """Config values with a lesson step's locked fields put back at the step's values (a locked
+    control is greyed out in the browser; this refuses a change that comes anyway)."""
+    if not locked:
+        return values
+    config = step_of(opened).page_config()
+    return values | {f: getattr(config, f) for f in locked if hasattr(config, f)}
+
+
+def keep_link(opened, config) -> None:
+    """The page's link: the lesson's in lesson mode (its step's config comes from the lesson),
+    the config's otherwise."""
+    if opened:
+        st.query_params.from_dict({"lesson": opened[0], "step": str(opened[2] + 1)})
+    else:
+        st.query_params.from_dict(config.to_query())
 
 
 def open_from_query(K: str):

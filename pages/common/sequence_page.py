@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from pages.common import controls
+from pages.common import controls, lesson
 from playground.core.config import ConfigError, from_dict
 from playground.data.points import DataError
 from playground.data.sequences import MAX_TEXT, SEQUENCE_TASKS
@@ -30,21 +30,19 @@ def render(page: str):
     FIELDS = ui.FIELDS[page]
     recurrent = page == "recurrent"
 
-    def session() -> Session:
-        if K + "session" not in st.session_state:
-            config, warnings = ui.start(page, st.query_params.to_dict())
-            st.session_state[K + "session"] = Session(config)
-            st.session_state.update(
-                {
-                    K + "warnings": warnings,
-                    K + "playing": False,
-                    K + "choice": 0,
-                    K + "temperature": 0.8,
-                }
-            )
-        return st.session_state[K + "session"]
+    def restart(new: Session, warnings=()):
+        """Make `new` this page's session (a first visit, or a lesson's step)."""
+        st.session_state[K + "session"] = new
+        st.session_state.update(
+            {K + "warnings": list(warnings), K + "playing": False, K + "choice": 0, K + "temperature": 0.8}
+        )
 
-    s = session()
+    def from_link():
+        config, warnings = ui.start(page, st.query_params.to_dict())
+        return Session(config), warnings
+
+    opened, hidden, locked = lesson.start(K, page, restart, from_link)
+    s = st.session_state[K + "session"]
     for field in FIELDS:  # every widget shows the config the session holds
         st.session_state[K + field] = getattr(s.config, field)
     st.markdown(live_ui.PAGE_CSS, unsafe_allow_html=True)
@@ -53,7 +51,7 @@ def render(page: str):
 
     def apply(**changes):
         """Apply widget values (or `changes`); a refused change leaves the last good network training."""
-        values = {f: st.session_state[K + f] for f in FIELDS} | changes
+        values = lesson.keep_locked(opened, locked, {f: st.session_state[K + f] for f in FIELDS} | changes)
         try:
             s.apply(from_dict(values, base=s.config))
             st.session_state.pop(K + "error", None)
@@ -74,6 +72,8 @@ def render(page: str):
 
     # ---- sidebar: data, network size, optimizer ---------------------------------------------
     task = SEQUENCE_TASKS[s.config.task]
+    if opened:
+        lesson.sidebar(K, s)
     with st.sidebar:
         st.markdown("**Data**")
         st.slider(
@@ -139,6 +139,9 @@ def render(page: str):
 
     # ---- run controls, (cell,) task, learning rate -------------------------------------------
     playing = st.session_state[K + "playing"]
+    controls.step_if_asked(K, s)  # before the lesson's goal line reads the run
+    if opened:
+        lesson.bar(K, s, restart, playing, page)
     widths = [1.1, 1.0, 1.05, 1.0, 2.2, 1.4, 2.0] if recurrent else [1.1, 1.0, 1.05, 2.6, 1.4, 2.4]
     top = st.container(key=K[:-1] + "-top").columns(widths, vertical_alignment="bottom")
     controls.run_buttons(top, K, s, playing, set_playing)
@@ -174,7 +177,6 @@ def render(page: str):
     if s.notice:
         st.toast(s.notice, icon=":material/info:")
         s.notice = None
-    controls.step_if_asked(K, s)
 
     def on_view(event, value):
         ui.on_view(s, st.session_state, K, event, value)
@@ -198,7 +200,7 @@ def render(page: str):
     text = " --text YOUR_TEXT.txt" if s.config.task == "text" and s.text else ""
     command = f"python -m playground train --net {s.config.net} --config {page}-config.json{text}"
     controls.downloads(K, s, page, command, export=(s.epoch or 50, None))
-    st.query_params.from_dict(s.config.to_query())
+    lesson.keep_link(opened, s.config)
 
 
 def compare_cells(s: Session, K: str):

@@ -1,7 +1,7 @@
-"""The built-in lessons: the seed topics in order, each a few Playground steps with a goal. Written
-as lesson JSON (the same format a teacher imports) and validated on first use. `SOLUTIONS` holds,
-for each step with a goal, a config change and epochs that meet it (tests/test_lessons.py trains
-them), so no built-in goal is out of reach."""
+"""The built-in lessons: the seed topics in order, each a few Playground steps with a goal, then
+one lesson per network of the zoo on its page. Written as lesson JSON (the same format a teacher
+imports) and validated on first use. `SOLUTIONS` holds, for each step with a goal, a config change
+and epochs that meet it (tests/test_lessons.py trains them), so no built-in goal is out of reach."""
 
 from __future__ import annotations
 
@@ -177,6 +177,119 @@ RAW["convolutions"] = {
     ],
 }
 
+RAW["recurrent"] = {
+    "title": "Recurrent networks: memory through time",
+    "steps": [
+        _step(
+            "Remember the first number",
+            "Each sequence is 40 numbers; the network must answer with the **first** one after reading "
+            "all 40. A plain **rnn** cell rewrites its whole state at every step, and the gradient that "
+            "should teach it to keep the first number fades on its way back through 40 steps: press "
+            "**Play** and watch the test loss stall.\n\nThen change the **Cell** to **lstm** or "
+            "**gru**: their gates let the state pass through unchanged, and the gradient with it.",
+            {"net": "rnn", "task": "first", "length": 40},
+            "test_loss <= 0.01 and epochs <= 60",
+            locked=("task", "length", "n_samples"),
+            page="recurrent",
+        ),
+        _step(
+            "How far back does the gradient reach?",
+            "Open **Compare the cells** below the view and train all three on this 64-step task. The "
+            "chart shows ‖∂L/∂hₜ‖, how much the loss depends on the state at each step: the rnn's "
+            "falls to nothing toward the first steps, the lstm's and gru's do not.",
+            {"net": "lstm", "task": "first", "length": 64},
+            page="recurrent",
+        ),
+    ],
+}
+
+RAW["transformer"] = {
+    "title": "Transformers: attention",
+    "steps": [
+        _step(
+            "Reverse a sequence",
+            "The task: write the digits in reverse order. The first output is the last input, so each "
+            "position must look at the far end of the sequence. This transformer's attention is "
+            "**causal**: each position sees only itself and what came before. Press **Play**: it "
+            "cannot get past about half right.\n\nSwitch **Attention** to **bidirectional** in the "
+            "sidebar and train again.",
+            {"causal": "true"},
+            "test_accuracy >= 95% and epochs <= 15",
+            locked=("task", "length"),
+            page="transformer",
+        ),
+        _step(
+            "Where does each position look?",
+            "Train for a few seconds, then click a word in the view: its row of attention weights "
+            "lights up. One head of the second block learns the anti-diagonal: position 1 looks at "
+            "position 8, position 2 at 7, and so on.",
+            {},
+            page="transformer",
+        ),
+    ],
+}
+
+RAW["autoencoder"] = {
+    "title": "Autoencoders: a code of a few numbers",
+    "steps": [
+        _step(
+            "The bottleneck",
+            "An autoencoder squeezes each 8×8 digit (64 numbers) through a **code** of a few numbers and "
+            "rebuilds the digit from the code alone. With 2 numbers a lot is lost. How many does it take "
+            "to rebuild the digits with a test error below 0.025? Move **Code size (bottleneck)**.",
+            {"dataset": "digits"},
+            "test_loss <= 0.025 and code_size <= 4 and epochs <= 100",
+            locked=("dataset", "n_samples"),
+            page="autoencoder",
+        ),
+        _step(
+            "Codes that sort the digits",
+            "Nobody tells the autoencoder which digit is which, yet similar digits get similar codes: "
+            "the score is how often a test digit's 5 nearest training codes have its class. Keep the "
+            "code at 2 numbers and reach 85 %: convolutions, which see strokes instead of single "
+            "pixels, help (the **Layers** menu).",
+            {"dataset": "digits"},
+            "code_accuracy >= 85% and code_size <= 2 and epochs <= 60",
+            locked=("dataset", "n_samples", "latent"),
+            page="autoencoder",
+        ),
+        _step(
+            "A smooth code space",
+            "A **variational** autoencoder gives each input a small cloud of codes instead of one point, "
+            "and pulls the clouds toward the middle (β weighs that pull). Click anywhere in the code "
+            "plane to decode it, and compare with the plain autoencoder: the VAE leaves fewer holes "
+            "between the digits that decode to nothing like a digit.",
+            {"dataset": "digits", "variant": "vae", "beta": 0.003},
+            page="autoencoder",
+        ),
+    ],
+}
+
+RAW["gan"] = {
+    "title": "GANs: a game of two networks",
+    "steps": [
+        _step(
+            "Mode collapse",
+            "The generator turns noise into points; the discriminator tells them from the real ones, 8 "
+            "clusters on a ring. Here the discriminator learns ten times slower than the generator, "
+            "so the generator settles on the few clusters that fool it: press **Play** and count the "
+            "clusters it covers.\n\nBalance the game with the two learning rates and cover all 8.",
+            {"d_learning_rate": 0.0001},
+            "modes_covered >= 8 and epochs <= 300",
+            locked=("dataset", "n_samples", "spread", "generator", "discriminator"),
+            page="gan",
+        ),
+        _step(
+            "Twenty-five clusters",
+            "A 5×5 grid is harder. Step the players by hand (**Step D**, **Step G**), try the four "
+            "losses and more discriminator steps per generator step (k), and watch the arrows: each "
+            "shows where the generator's next update pushes a sample.",
+            {"dataset": "grid25"},
+            page="gan",
+        ),
+    ],
+}
+
 # For each (lesson, step index) with a goal: a config change and epochs that meet the goal.
 SOLUTIONS = {
     ("neuron", 0): ({}, 100),
@@ -199,6 +312,25 @@ SOLUTIONS = {
         },
         15,
     ),
+    ("recurrent", 0): ({"net": "lstm"}, 60),
+    ("transformer", 0): ({"causal": "false"}, 15),
+    ("autoencoder", 0): ({"latent": 4}, 100),
+    ("autoencoder", 1): (
+        {
+            "encoder": [
+                "conv filters=16 kernel=3 stride=2 activation=relu",
+                "conv filters=32 kernel=3 stride=2 activation=relu",
+            ],
+            "decoder": [
+                "dense units=128 activation=relu",
+                "reshape height=2 width=2",
+                "convtranspose filters=16 kernel=3 stride=2 activation=relu",
+                "convtranspose filters=8 kernel=3 stride=2 activation=relu",
+            ],
+        },
+        40,
+    ),
+    ("gan", 0): ({"d_learning_rate": 0.001}, 100),
 }
 
 

@@ -1,5 +1,5 @@
 """The lesson editor's logic, without Streamlit: a draft (the lesson's JSON as plain dicts the
-widgets edit), a step made from the Playground's current experiment, the draft checked into a
+widgets edit), a step made from a page's current experiment, the draft checked into a
 Lesson, the links a saved lesson gets, and a leaderboard's class distribution."""
 
 from __future__ import annotations
@@ -33,12 +33,11 @@ def draft_of(lesson: lessons.Lesson) -> dict:
 def step_from_session(page: str, config, data_csv: str | None = None) -> dict:
     """A step holding a page's current experiment: the config fields that differ from the
     page's defaults, and the Playground's points when they are the user's own (dataset "csv")."""
-    default, now = lessons.PAGES[page][0]().to_dict(), config.to_dict()
-    fields = {k: v for k, v in now.items() if v != default[k] and k != "dataset"}
-    if config.dataset != "csv" and config.dataset != default["dataset"]:
-        fields["dataset"] = config.dataset
-    step = dict(EMPTY_STEP, title=f"From the {page} page", page=page, config=fields)
-    return step | ({"csv": data_csv} if config.dataset == "csv" and data_csv else {})
+    default, now = lessons.PAGES[page].base().to_dict(), config.to_dict()
+    own = getattr(config, "dataset", None) == "csv"  # the Playground's own points travel as csv
+    fields = {k: v for k, v in now.items() if v != default[k] and not (own and k == "dataset")}
+    step = dict(EMPTY_STEP, title=f"From the {lessons.PAGES[page].label} page", page=page, config=fields)
+    return step | ({"csv": data_csv} if own and data_csv else {})
 
 
 def config_text(step: dict) -> str:
@@ -58,7 +57,7 @@ def read_config_text(text: str) -> dict:
     except ValueError as e:
         raise lessons.LessonError(f"config: not JSON ({str(e)[:60]})") from None
     if not isinstance(obj, dict):
-        raise lessons.LessonError('config: an object of Playground fields, such as {"hidden": [4]}')
+        raise lessons.LessonError('config: an object of the page\'s fields, such as {"hidden": [4]}')
     return obj
 
 

@@ -25,10 +25,21 @@ METRICS = {
     "test_accuracy": "the share of test points classified right (0–1, or a percentage)",
     "train_accuracy": "the share of training points classified right",
     "epochs": "epochs trained",
-    "neurons": "hidden neurons in all layers (a CNN's: units of its dense layers)",
-    "layers": "hidden layers (a CNN's: its own layers, the output layer not counted)",
+    "neurons": "hidden neurons in all layers (a CNN's: units of its dense layers; a recurrent "
+    "network's: hidden units in all its layers)",
+    "layers": "hidden layers (a CNN's: its own layers, the output layer not counted; recurrent "
+    "layers; a transformer's blocks)",
     "conv_layers": "convolutional layers (CNN steps)",
     "parameters": "weights and biases",
+    "code_size": "the numbers in an autoencoder's code (its bottleneck)",
+    "code_accuracy": "the share of an autoencoder's test codes whose 5 nearest training codes vote for "
+    "their class",
+    "modes_covered": "a GAN on ring8 or grid25: the modes that get at least a fifth of their fair share "
+    "of 1,000 samples",
+    "energy_distance": "a GAN on 2-D points: the energy distance of 1,000 samples from real points (0: "
+    "the same distribution)",
+    "digit_classes": "a GAN on digits: the classes a digit reader sees in at least 2 % of 1,000 samples",
+    "recognized": "a GAN on digits: the share of samples the reader recognizes with confidence ≥ 0.9",
 }
 COMPARISONS = {
     "<=": lambda a, b: a <= b,

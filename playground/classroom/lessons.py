@@ -1,5 +1,5 @@
-"""Lessons: an ordered list of steps, each an experiment on a page (the Playground, optionally with
-the teacher's own points, or the CNN page), instructions in Markdown, the controls it hides or
+"""Lessons: an ordered list of steps, each an experiment on a page (`PAGES`: the Playground,
+optionally with the teacher's own points, or a zoo page), instructions in Markdown, the controls it hides or
 locks, and an optional goal (`goals.py`). A lesson is plain JSON (the file format below),
 validated field by field with errors that name the step and the field; nothing in it is ever run
 as code.
@@ -9,29 +9,83 @@ as code.
        "csv": "x1,x2,label\\n...", "hidden": ["dataset"], "locked": ["learning_rate"],
        "goal": "test_loss <= 0.05 and neurons <= 8"}]}
 
-Every step field but `title` may be left out (defaults: the Playground's default config, no
-data of its own, nothing hidden or locked, no goal).
+Every step field but `title` may be left out (defaults: the Playground, the page's starting
+config, no data of its own, nothing hidden or locked, no goal). A goal may ask only for the
+numbers its page measures (`PageKind.metrics`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 
 from playground.classroom import goals
 from playground.core.config import Config, ConfigError, from_dict
 from playground.data.points import DataError, data_from_csv
 from playground.live.ui import HIDEABLE
+from playground.zoo.autoencoder import ui as ae_ui
+from playground.zoo.autoencoder.config import AeConfig
 from playground.zoo.cnn import ui as cnn_ui
 from playground.zoo.cnn.config import CnnConfig
+from playground.zoo.gan import ui as gan_ui
+from playground.zoo.gan.config import GanConfig
+from playground.zoo.sequence import ui as seq_ui
 
 FORMAT = "nn-playground-lesson"
 VERSION = 1
-# The pages a step can be, each with its config class and the controls a step may hide or lock
-# (the other zoo pages get lesson mode later).
+
+
+@dataclasses.dataclass(frozen=True)
+class PageKind:
+    """A page a lesson step can be: its name, its starting config, the controls a step may hide
+    or lock, the numbers a goal may ask for there (`goals.METRICS`), and what else its config
+    must be (None: fine; else why not)."""
+
+    label: str
+    base: Callable[[], object]
+    controls: tuple[str, ...]
+    metrics: tuple[str, ...]
+    check: Callable[[object], str | None] = lambda config: None
+
+
+_RUN = ("test_loss", "train_loss", "test_accuracy", "train_accuracy", "epochs", "parameters")
+_SEQ = seq_ui.FIELDS
+
+
+def _cell(config) -> str | None:
+    if config.net not in seq_ui.CELLS:
+        return f"net: the recurrent page trains {', '.join(seq_ui.CELLS)}, not {config.net}"
+    return None
+
+
+def _transformer(config) -> str | None:
+    return None if config.net == "transformer" else "net: the transformer page trains a transformer"
+
+
 PAGES = {
-    "playground": (Config, HIDEABLE),
-    "cnn": (CnnConfig, (*cnn_ui.WIDGET_FIELDS, "layers")),
+    "playground": PageKind("Playground", Config, HIDEABLE, (*_RUN, "neurons", "layers")),
+    "cnn": PageKind(
+        "CNN", CnnConfig, (*cnn_ui.WIDGET_FIELDS, "layers"), (*_RUN, "neurons", "layers", "conv_layers")
+    ),
+    "recurrent": PageKind(
+        "Recurrent", lambda: seq_ui.RECURRENT, _SEQ["recurrent"], (*_RUN, "neurons", "layers"), _cell
+    ),
+    "transformer": PageKind(
+        "Transformer", lambda: seq_ui.TRANSFORMER, _SEQ["transformer"], (*_RUN, "layers"), _transformer
+    ),
+    "autoencoder": PageKind(
+        "Autoencoder",
+        AeConfig,
+        (*ae_ui.WIDGET_FIELDS, "encoder", "decoder"),
+        ("test_loss", "train_loss", "epochs", "parameters", "code_size", "code_accuracy"),
+    ),
+    "gan": PageKind(
+        "GAN",
+        GanConfig,
+        (*gan_ui.WIDGET_FIELDS, "generator", "discriminator"),
+        ("epochs", "parameters", "modes_covered", "energy_distance", "digit_classes", "recognized"),
+    ),
 }
 MAX_STEPS = 20
 MAX_TITLE = 120
@@ -49,7 +103,7 @@ class Step:
     title: str
     instructions: str = ""
     page: str = "playground"
-    config: dict = dataclasses.field(default_factory=dict)  # Playground config fields that differ
+    config: dict = dataclasses.field(default_factory=dict)  # the page's config fields that differ
     csv: str = ""  # the teacher's own points, "x1,x2,label" rows ("" = the config's dataset)
     hidden: tuple[str, ...] = ()
     locked: tuple[str, ...] = ()
@@ -59,7 +113,7 @@ class Step:
         """The step's config on its page (the Playground's dataset is "csv" when it brings its
         own points)."""
         values = dict(self.config) | ({"dataset": "csv"} if self.csv else {})
-        return from_dict(values, base=PAGES[self.page][0]())
+        return from_dict(values, base=PAGES[self.page].base())
 
     def data(self, config: Config | None = None):
         """The step's own points as the Playground's Data, or None."""
@@ -115,12 +169,31 @@ def _names(obj: dict, key: str, where: str, page: str) -> tuple[str, ...]:
     v = obj.get(key, [])
     if not isinstance(v, list) or not all(isinstance(n, str) for n in v):
         raise LessonError(f"{where}{key}: must be a list of control names")
-    allowed = PAGES[page][1]
+    allowed = PAGES[page].controls
     bad = [n for n in v if n not in allowed]
     if bad:
         names = ", ".join(allowed)
         raise LessonError(f"{where}{key}: unknown control {bad[0][:30]!r}; controls are {names}")
     return tuple(dict.fromkeys(v))
+
+
+def page_goal(text: str, page: str) -> goals.Goal | None:
+    """A step's goal (None when empty), read and checked against the numbers its page measures.
+
+    Raises:
+      goals.GoalError: a goal that cannot be read, or a number the page does not measure (named).
+    """
+    if not text.strip():
+        return None
+    goal = goals.parse(text)
+    measured = PAGES[page].metrics
+    for cond in goal.conditions:
+        if cond.metric not in measured:
+            names = ", ".join(measured)
+            raise goals.GoalError(
+                f"the {PAGES[page].label} page does not measure {cond.metric}; it measures {names}"
+            )
+    return goal
 
 
 def step_from_json(obj, i: int) -> Step:
@@ -133,11 +206,11 @@ def step_from_json(obj, i: int) -> Step:
     page = obj.get("page", "playground")
     if not isinstance(page, str) or page not in PAGES:
         pages = ", ".join(PAGES)
-        raise LessonError(f"{where}page: {str(page)[:30]!r}; lesson steps run on the {pages} pages so far")
+        raise LessonError(f"{where}page: {str(page)[:30]!r}; a step is one of the pages {pages}")
     config = obj.get("config", {})
     if not isinstance(config, dict):
-        raise LessonError(f"{where}config: must be an object of Playground fields")
-    fields = PAGES[page][0]().to_dict()
+        raise LessonError(f"{where}config: must be an object of the {PAGES[page].label} page's fields")
+    fields = PAGES[page].base().to_dict()
     unknown = [k for k in config if k not in fields]
     if unknown:
         names = ", ".join(fields)
@@ -161,8 +234,11 @@ def step_from_json(obj, i: int) -> Step:
         raise LessonError(f"{where}config: {e}") from None
     except DataError as e:
         raise LessonError(f"{where}csv: {e}") from None
+    problem = PAGES[page].check(c)
+    if problem:
+        raise LessonError(f"{where}config: {problem}")
     try:
-        step.parsed_goal()
+        page_goal(step.goal, page)
     except goals.GoalError as e:
         raise LessonError(f"{where}goal: {e}") from None
     # The fields the teacher set, as the config reads them (a link's "0.1" becomes 0.1).

@@ -27,20 +27,13 @@ VAE_EPOCHS = 40
 CONV_EPOCHS = 60
 
 
-def _knn(task, params) -> float:
-    d = task.data
-    return ae.knn_accuracy(
-        ae.encode(task, params, d.x_train), d.labels_train, ae.encode(task, params, d.x_test), d.labels_test
-    )
-
-
 def autoencoder(quick: bool) -> dict:
     task = ae.make_task(AeConfig())
     t = time.perf_counter()
     state, h, _ = engine.advance(task, engine.init_state(task), 1, chunk=1)
     jax.block_until_ready(state.params)
     compile_s = time.perf_counter() - t
-    spent, times, knn = 0.0, [], _knn(task, state.params)
+    spent, times, knn = 0.0, [], ae.code_accuracy(task, state.params)
     budget = 3.0 if quick else BUDGET_S
     while knn < TARGET and spent < budget:
         t = time.perf_counter()
@@ -50,7 +43,7 @@ def autoencoder(quick: bool) -> dict:
         spent += times[-1]
         for k, v in step.items():
             h[k].extend(v)
-        knn = _knn(task, state.params)
+        knn = ae.code_accuracy(task, state.params)
     frames.frame(task, state.params, h, 0, probe=(0.0, 0.0), pair=(0, 1))
     ms = []
     for _ in range(10):
@@ -104,7 +97,10 @@ def _conv(quick: bool) -> dict:
         task = ae.make_task(AeConfig(encoder=encoder, decoder=decoder))
         state, h, compile_s, times = _train(task, 3 if quick else CONV_EPOCHS)
         prefix = "conv_" if name == "conv" else "dense_"
-        out |= {prefix + "test_mse": h["test_loss"][-1], prefix + "knn_accuracy": _knn(task, state.params)}
+        out |= {
+            prefix + "test_mse": h["test_loss"][-1],
+            prefix + "knn_accuracy": ae.code_accuracy(task, state.params),
+        }
         if name == "conv":
             out |= {"conv_first_chunk_s": compile_s, "conv_epochs_per_s": 1 / statistics.median(times)}
             n = sum(r["parameters"] for r in layer_table(task.arch.specs, task.arch.in_shape))

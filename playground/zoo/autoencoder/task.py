@@ -150,6 +150,14 @@ def knn_accuracy(train_codes, train_labels, test_codes, test_labels, k: int = 5)
     return float((counts.argmax(1) == np.asarray(test_labels)).mean())
 
 
+def code_accuracy(task: engine.Task, params) -> float:
+    """`knn_accuracy` of the test codes against the training codes (5 neighbours)."""
+    d = task.data
+    return knn_accuracy(
+        encode(task, params, d.x_train), d.labels_train, encode(task, params, d.x_test), d.labels_test
+    )
+
+
 class Session(StackSession):
     """One user's autoencoder experiment: config + data + training state + history."""
 
