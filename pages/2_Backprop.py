@@ -3,6 +3,7 @@
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from pages.common import lesson
 from playground.backprop import figures as bf
 from playground.backprop import steps as bs
 from playground.backprop import ui as bu
@@ -22,9 +23,8 @@ st.set_page_config(page_title="Backprop · Neural Network Playground", layout="w
 K = "bp."  # every session_state key of this page starts with it
 AUTOPLAY_MS = 1500  # how long autoplay shows each sub-step
 ss = st.session_state
-DEFAULTS = {"source": bu.SOURCES[0], "shape": "2", "activation": "sigmoid", "loss_output": "mse · sigmoid",
-            "optimizer": "sgd", "learning_rate": 0.5, "index": 0, "playing": False, "ver": 0, "point": 0,
-            "steps_n": 100}  # fmt: skip
+DEFAULTS = {"source": bu.SOURCES[0], **bu.BackpropConfig().to_dict(), "index": 0, "playing": False, "ver": 0,
+            "point": 0, "steps_n": 100}  # fmt: skip
 for k, v in DEFAULTS.items():
     ss.setdefault(K + k, v)
 ss.setdefault(K + "values", bu.preset_values("2"))
@@ -35,48 +35,88 @@ def preset_config():
                             optimizer=ss[K + "optimizer"], learning_rate=ss[K + "learning_rate"])  # fmt: skip
 
 
+def keep_locked():
+    """A lesson step's locked choices back at the step's values (greyed out in the browser; a
+    change that comes anyway is undone before anything reads it)."""
+    step = lesson.keep_locked(opened, locked, {f: ss[K + f] for f in bu.FIELDS})
+    ss.update(
+        {K + f: step[f] for f in bu.FIELDS} | ({K + "source": bu.SOURCES[0]} if "source" in locked else {})
+    )
+
+
 def new_shape():
+    keep_locked()
     ss[K + "values"] = bu.preset_values(ss[K + "shape"])
     new_loss()
 
 
 def new_loss():
+    keep_locked()
     values = ss[K + "values"]
     ss[K + "values"] = {**values, "y": bu.targets_for(preset_config(), values["y"])}
     ss[K + "ver"] += 1  # fresh tables showing the new values
 
 
+def restart(config: bu.BackpropConfig | None = None):
+    """A lesson step's preset, from its first sub-step (None: the page as this session left it)."""
+    ss[K + "session"] = config
+    if config is not None:
+        ss.update({K + f: getattr(config, f) for f in bu.FIELDS})
+        ss.update({K + "source": bu.SOURCES[0], K + "index": 0, K + "playing": False})
+        ss.pop(K + "error", None)
+        ss[K + "values"] = bu.preset_values(config.shape)
+        values = ss[K + "values"]
+        ss[K + "values"] = {**values, "y": bu.targets_for(preset_config(), values["y"])}
+        ss[K + "ver"] += 1
+
+
+opened, hidden, locked = lesson.start(K, "backprop", restart, lambda: (None,))
+keep_locked()
+ss[K + "config"] = bu.BackpropConfig(**{f: ss[K + f] for f in bu.FIELDS})  # the Classroom's "use this setup"
+if opened:
+    lesson.sidebar(K, None)
+    lesson.bar(K, None, restart, False, "backprop")
+
+
 st.title("Backprop, step by step")
 st.caption("One training step as it is taught: (1) forward propagation, (2) the error, (3) backward "
            "propagation by the chain rule, (4) the weight update. Real numbers, in float64.")  # fmt: skip
-source = st.radio("Network", bu.SOURCES, key=K + "source", horizontal=True, label_visibility="collapsed")
+source = st.radio("Network", bu.SOURCES, key=K + "source", horizontal=True, label_visibility="collapsed",
+                  disabled="source" in locked)  # fmt: skip
 
 if source == bu.SOURCES[0]:
     with st.expander("Network, example, weights and biases (every cell is editable)", expanded=True):
         row = st.columns(5)
-        row[0].selectbox("Hidden layers", bu.SHAPES, key=K + "shape", on_change=new_shape)
-        row[1].selectbox("Hidden activation", list(ACTIVATIONS), key=K + "activation")
-        row[2].selectbox("Loss · output", bu.LOSS_OUTPUTS, key=K + "loss_output", on_change=new_loss)
-        row[3].selectbox("Optimizer", list(OPTIMIZERS), key=K + "optimizer")
-        row[4].number_input("Learning rate", 1e-4, 10.0, key=K + "learning_rate", format="%g")
+        row[0].selectbox("Hidden layers", bu.SHAPES, key=K + "shape", on_change=new_shape,
+                         disabled="shape" in locked)  # fmt: skip
+        row[1].selectbox("Hidden activation", list(ACTIVATIONS), key=K + "activation",
+                         disabled="activation" in locked)  # fmt: skip
+        row[2].selectbox("Loss · output", bu.LOSS_OUTPUTS, key=K + "loss_output", on_change=new_loss,
+                         disabled="loss_output" in locked)  # fmt: skip
+        row[3].selectbox("Optimizer", list(OPTIMIZERS), key=K + "optimizer", disabled="optimizer" in locked)
+        row[4].number_input("Learning rate", 1e-4, 10.0, key=K + "learning_rate", format="%g",
+                            disabled="learning_rate" in locked)  # fmt: skip
         values, ver = ss[K + "values"], ss[K + "ver"]
-        cols = st.columns([1] + [max(len(la["bias"]), 2) for la in values["layers"]])
-        text = {"value": st.column_config.TextColumn()}
-        ex_df = cols[0].data_editor(bu.example_table(values["x"], values["y"]), key=f"{K}ed{ver}.example",
-                                    column_config=text)  # fmt: skip
-        layer_dfs = []
-        for i, la in enumerate(values["layers"], 1):
-            cols[i].caption(f"layer {i}: w[from, to] and bias")
-            layer_dfs.append(cols[i].data_editor(bu.layer_table(la, i), key=f"{K}ed{ver}.layer{i}"))
-        try:
-            edited = bu.read_preset(ex_df, layer_dfs)
-            if not bu.same_values(edited, values):
-                ss[K + "values"] = edited
-                ss.pop(K + "error", None)
-        except ValueError as e:
-            ss[K + "error"] = f"{e}. The previous values are kept."
-            ss[K + "ver"] += 1  # redraw the tables with the kept values
-            st.rerun()
+        if "values" not in hidden:  # a lesson step may hide or lock the numbers
+            cols = st.columns([1] + [max(len(la["bias"]), 2) for la in values["layers"]])
+            text = {"value": st.column_config.TextColumn()}
+            frozen = "values" in locked
+            ex_df = cols[0].data_editor(bu.example_table(values["x"], values["y"]), key=f"{K}ed{ver}.example",
+                                        column_config=text, disabled=frozen)  # fmt: skip
+            layer_dfs = []
+            for i, la in enumerate(values["layers"], 1):
+                cols[i].caption(f"layer {i}: w[from, to] and bias")
+                layer_dfs.append(cols[i].data_editor(bu.layer_table(la, i), key=f"{K}ed{ver}.layer{i}",
+                                                     disabled=frozen))  # fmt: skip
+            try:
+                edited = bu.read_preset(ex_df, layer_dfs)
+                if not frozen and not bu.same_values(edited, values):
+                    ss[K + "values"] = edited
+                    ss.pop(K + "error", None)
+            except ValueError as e:
+                ss[K + "error"] = f"{e}. The previous values are kept."
+                ss[K + "ver"] += 1  # redraw the tables with the kept values
+                st.rerun()
     if ss.get(K + "error"):
         st.error(ss[K + "error"])
     values = ss[K + "values"]

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from pages.common import lesson
 from playground.core.config import CHOICES, Config
 from playground.lab import figures as rf
 from playground.lab import landscape, race, race_view
@@ -17,7 +18,6 @@ if PagesManager.uses_pages_directory and not st.session_state.get("nav.ready"):
 
 st.set_page_config(page_title="Optimizer lab · Neural Network Playground", layout="wide")
 K = "lab."  # every session_state key of this page starts with it
-DEFAULT_PRESET = "SGD vs momentum vs Adam"
 
 
 def playground_base() -> Config:
@@ -39,13 +39,34 @@ def start(base: Config, contenders: list) -> None:
     st.session_state.pop(K + "error", None)
 
 
+def keep_preset() -> None:
+    if "preset" in locked:  # a lesson step's preset (greyed out; a change that comes anyway is undone)
+        st.session_state[K + "preset"] = lesson.step_of(opened).page_config().preset
+
+
 def load_preset() -> None:
-    start(*race.preset(st.session_state[K + "preset"], playground_base()))
+    keep_preset()
+    start(*race.preset(st.session_state[K + "preset"], base()))
 
 
-if K + "race" not in st.session_state:
-    st.session_state[K + "preset"] = DEFAULT_PRESET
-    load_preset()
+def base() -> Config:
+    """The Playground's data and network, or in a lesson the defaults (every student races the same)."""
+    return race.neutral_base(Config()) if opened else playground_base()
+
+
+def restart(config: race.LabConfig | None = None):
+    """A lesson step's preset race (None: the default preset on a first visit)."""
+    st.session_state[K + "session"] = config
+    st.session_state[K + "preset"] = name = (config or race.LabConfig()).preset
+    start(*race.preset(name, race.neutral_base(Config()) if config else playground_base()))
+
+
+opened, hidden, locked = lesson.start(K, "lab", restart, lambda: (None,))
+keep_preset()
+# The Classroom's "use this page's setup" reads it.
+st.session_state[K + "config"] = race.LabConfig(st.session_state[K + "preset"])
+if opened:
+    lesson.sidebar(K, None)
 r: race.Race = st.session_state[K + "race"]
 st.markdown(
     "<style>[data-stale='true']{opacity:1 !important; transition:none !important}"
@@ -65,43 +86,48 @@ def set_playing(flag: bool) -> None:
 
 
 # ---- run controls on top; the contenders (which may replace the race) in an expander --------
+if opened:
+    lesson.bar(K, None, restart, False, "lab")
 controls = st.container()
-with st.expander(f"Contenders: {len(r.labels)} — edit them, or pick a preset", icon=":material/edit:"):
-    st.caption(
-        "Which optimizer, which batch size, which learning rate, and why? Every contender trains on the "
-        "same data from the same initial weights; contenders with the same compiled shape train together, "
-        "up to four in one vmapped call, and the calls run side by side on the server's cores. "
-        f"Task: {race.task_summary(r.base)}. Change the data and network on the Playground page, then "
-        "reload a preset."
-    )
-    table = st.data_editor(
-        pd.DataFrame(race.to_rows(r.base, r.contenders)),
-        key=f"{K}table{st.session_state[K + 'table_version']}",
-        num_rows="dynamic",
-        width="stretch",
-        placeholder=rf.DASH,  # a number the row's optimizer does not use (SGD's momentum)
-        column_config={
-            "label": st.column_config.TextColumn("label", help="blank: described from the settings"),
-            "optimizer": st.column_config.SelectboxColumn("optimizer", options=CHOICES["optimizer"]),
-            "gd_variant": st.column_config.SelectboxColumn("descent", options=CHOICES["gd_variant"]),
-            "learning_rate": st.column_config.NumberColumn("learning rate", format="%g"),
-            "batch_size": st.column_config.NumberColumn("batch size", step=1),
-            "early_stopping_patience": st.column_config.NumberColumn("patience (0 = off)", step=1),
-            **{
-                f: st.column_config.NumberColumn(f, format="%g") for f in ("momentum", "beta1", "beta2", "l2")
-            },  # fmt: skip
-            "dropout": st.column_config.NumberColumn("dropout", format="%g"),
-        },
-    )
-    try:
-        edited = race.from_rows(r.base, table.to_dict("records"))
-        if edited != r.contenders:
-            r = race.Race(r.base, edited)
-            st.session_state[K + "race"] = r
-            st.session_state[K + "playing"] = False
-        st.session_state.pop(K + "error", None)
-    except race.RaceError as e:
-        st.session_state[K + "error"] = f"{e}. The previous contenders are kept."
+if "contenders" not in hidden:  # a lesson step may hide or lock the contenders
+    with st.expander(f"Contenders: {len(r.labels)} — edit them, or pick a preset", icon=":material/edit:"):
+        st.caption(
+            "Which optimizer, which batch size, which learning rate, and why? Every contender trains on "
+            "the same data from the same initial weights; contenders with the same compiled shape train "
+            "together, up to four in one vmapped call, and the calls run side by side on the server's "
+            f"cores. Task: {race.task_summary(r.base)}. "
+            + ("" if opened else "Change the data and network on the Playground page, then reload a preset.")
+        )
+        table = st.data_editor(
+            pd.DataFrame(race.to_rows(r.base, r.contenders)),
+            key=f"{K}table{st.session_state[K + 'table_version']}",
+            num_rows="dynamic",
+            disabled="contenders" in locked,
+            width="stretch",
+            placeholder=rf.DASH,  # a number the row's optimizer does not use (SGD's momentum)
+            column_config={
+                "label": st.column_config.TextColumn("label", help="blank: described from the settings"),
+                "optimizer": st.column_config.SelectboxColumn("optimizer", options=CHOICES["optimizer"]),
+                "gd_variant": st.column_config.SelectboxColumn("descent", options=CHOICES["gd_variant"]),
+                "learning_rate": st.column_config.NumberColumn("learning rate", format="%g"),
+                "batch_size": st.column_config.NumberColumn("batch size", step=1),
+                "early_stopping_patience": st.column_config.NumberColumn("patience (0 = off)", step=1),
+                **{
+                    f: st.column_config.NumberColumn(f, format="%g")
+                    for f in ("momentum", "beta1", "beta2", "l2")
+                },  # fmt: skip
+                "dropout": st.column_config.NumberColumn("dropout", format="%g"),
+            },
+        )
+        try:
+            edited = race.from_rows(r.base, table.to_dict("records"))
+            if edited != r.contenders and "contenders" not in locked:  # a lesson step may lock them
+                r = race.Race(r.base, edited)
+                st.session_state[K + "race"] = r
+                st.session_state[K + "playing"] = False
+            st.session_state.pop(K + "error", None)
+        except race.RaceError as e:
+            st.session_state[K + "error"] = f"{e}. The previous contenders are kept."
 if st.session_state.get(K + "error"):
     st.error(st.session_state[K + "error"])
 
@@ -109,7 +135,8 @@ playing = st.session_state[K + "playing"]
 with controls:
     row = st.columns([2.2, 1, 1.15, 1.05, 1.3, 1.1], vertical_alignment="bottom")
     row[0].selectbox("Preset", list(race.PRESETS), key=K + "preset", on_change=load_preset,
-                     help=race.PRESETS[st.session_state[K + "preset"]].description)  # fmt: skip
+                     help=race.PRESETS[st.session_state[K + "preset"]].description,
+                     disabled="preset" in locked)  # fmt: skip
     row[1].button("Pause" if playing else "Play", key=K + "play", type="primary", width="stretch",
                   icon=":material/pause:" if playing else ":material/play_arrow:", on_click=set_playing,
                   args=(not playing,), disabled=not r.running and not playing)  # fmt: skip

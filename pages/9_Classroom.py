@@ -155,14 +155,14 @@ for i, step in enumerate(steps):
         if step.get("csv"):
             st.caption(f"Own points: {step['csv'].count(chr(10))} lines")
         b = st.columns(4)
-        pg = st.session_state.get(lesson_ui.PREFIXES[page] + "session")
+        config, pg = lesson_ui.current(page)
         if b[0].button(
             f"Use the {PAGE_NAMES[page]} page's setup",
             key=f"{K}pg{i}",
-            disabled=pg is None,
+            disabled=config is None,
             help="That page's current config (and the Playground's own points) become this step's",
         ):
-            made = editor.step_from_session(page, pg.config, pg.data_csv() if page == "playground" else None)
+            made = editor.step_from_session(page, config, pg.data_csv() if page == "playground" else None)
             steps[i] = step | {"config": made["config"], **({"csv": made["csv"]} if "csv" in made else {})}
             for key in (f"{S}c{i}",):
                 st.session_state.pop(key, None)

@@ -88,3 +88,18 @@ def test_written_goals_read_back(conditions, gap):
     assert goals.parse(g.text()) == g
     spaced = f"{gap}and{gap}".join(f"{c.metric}{gap}{c.op}{gap}{c.value:g}" for c in conditions)
     assert goals.parse(spaced) == g
+
+
+@pytest.mark.parametrize(
+    "text, budget",
+    [
+        ("test_loss <= 0.05", None),
+        ("test_accuracy >= 95% and epochs <= 15", 15),
+        ("epochs < 15", 14),
+        ("epochs < 15.5 and epochs <= 40", 15),
+        ("epochs >= 3", None),
+        ("epochs <= 2.9", 2),
+    ],
+)
+def test_an_epochs_cap_is_the_runs_budget(text, budget):
+    assert goals.parse(text).epoch_budget() == budget

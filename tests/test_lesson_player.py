@@ -45,7 +45,7 @@ def test_a_builtin_lesson_opens_its_step_hides_and_locks():
 
 
 def test_the_goal_status_follows_the_run():
-    at = page(lesson="builtin-backprop")
+    at = page(lesson="builtin-backprop", step="2")
     for _ in range(3):
         at.button(key="pg.step").click().run()
     assert any("Goal met!" in m.value and "✓ epochs ≥ 3 (now 3)" in m.value for m in at.markdown)
@@ -119,3 +119,45 @@ def test_the_pages_own_link_leaves_lesson_mode():
         and sess(at).config == player.step_session(lessons.Step("x")).config
     )
     assert not at.exception and "lesson" not in at.query_params
+
+
+LAB = str(pathlib.Path(__file__).resolve().parents[1] / "pages" / "3_Optimizer_lab.py")
+
+
+def test_a_backprop_step_walks_the_preset_keeps_its_locks_and_next_opens_the_playground():
+    at = AppTest.from_file(str(pathlib.Path(PAGE).parents[1] / "app.py"), default_timeout=300).run()
+    at.switch_page("pages/2_Backprop.py")  # through the app's navigation, as a browser would
+    at.query_params["lesson"] = "builtin-backprop"
+    at.run()
+    assert not at.exception
+    assert "Forward, error, backward, update" in " ".join(m.value for m in at.sidebar.markdown)
+    assert any("No goal in this step: explore." in c.value for c in at.caption)
+    assert at.radio(key="bp.source").disabled  # locked in this step
+    at.session_state["bp.source"] = "The Playground's current network"  # as a crafted message would
+    at.run()
+    assert not at.exception and at.session_state["bp.source"] == "Tiny preset (editable)"
+    assert at.session_state["bp.config"] == lessons.PAGES["backprop"].base()
+    at.button(key="bp.next").click().run()  # the walk itself works in lesson mode
+    assert at.session_state["bp.index"] == 1
+    at.button(key="bp.lesson_next").click().run()  # step 2 is on the Playground: the app goes there
+    assert not at.exception and dict(at.query_params) == {"lesson": "builtin-backprop", "step": "2"}
+    assert sess(at).config == builtin.lessons_by_id()["backprop"].steps[1].page_config()
+
+
+def test_an_optimizer_lab_step_races_its_preset_on_the_default_data():
+    at = AppTest.from_file(LAB, default_timeout=300)
+    at.query_params["lesson"] = "builtin-optimizers"
+    at.query_params["step"] = "2"
+    at.run()
+    assert not at.exception
+    assert (
+        at.selectbox(key="lab.preset").value == "SGD vs momentum vs Adam"
+        and at.selectbox(key="lab.preset").disabled
+    )
+    at.session_state["lab.preset"] = "early stopping"  # a locked preset is refused
+    at.run()
+    race = at.session_state["lab.race"]
+    assert at.session_state["lab.preset"] == "SGD vs momentum vs Adam" and len(race.labels) == 4
+    assert race.base.dataset == "circle"  # the defaults, not this session's Playground
+    assert "A race" in " ".join(m.value for m in at.sidebar.markdown)
+    assert not at.button(key="lab.lesson_back").disabled and at.button(key="lab.lesson_next").disabled

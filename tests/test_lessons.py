@@ -79,7 +79,12 @@ def test_json_round_trip_and_own_points():
         ({"steps": []}, "steps: a lesson needs a list of at least one step"),
         ({"steps": [{"title": "x"}] * 21}, "steps: at most 20, got 21"),
         ({"steps": [{"title": "x"}, {}]}, "step 2: title: missing"),
-        ({"steps": [{"title": "x", "page": "backprop"}]}, "step 1: page: 'backprop'; a step is one of"),
+        ({"steps": [{"title": "x", "page": "home"}]}, "step 1: page: 'home'; a step is one of"),
+        ({"steps": [{"title": "x", "page": "lab", "goal": "epochs > 1"}]}, "Optimizer lab page has no goals"),
+        (
+            {"steps": [{"title": "x", "page": "backprop", "config": {"shape": "9"}}]},
+            "config: shape: unknown '9'",
+        ),
         (
             {"steps": [{"title": "x", "page": "recurrent", "config": {"net": "transformer"}}]},
             "config: net: the",

@@ -143,3 +143,24 @@ def test_a_zoo_page_plays_its_lesson_step(page):
         assert any(m.value.startswith("**Goal**") and "(now 0)" in m.value for m in at.markdown)
     else:
         assert any("No goal in this step" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    "lesson_id, k",
+    [("transformer", 0), ("gan", 0), ("autoencoder", 1), ("convolutions", 0), ("descent", 0)],
+)
+def test_a_challenge_budget_stops_training_at_its_epochs(lesson_id, k):
+    from playground.classroom import player
+
+    step = builtin.lessons_by_id()[lesson_id].steps[k]
+    budget = int(next(c.value for c in step.parsed_goal().conditions if c.metric == "epochs"))
+    s = player.step_session(step)
+    assert s.budget == budget and s.running
+    s.step(budget - 3)
+    ask = s.step_parts if hasattr(s, "step_parts") else s.step  # the zoo's live view, the Playground's
+    ask(10**6)  # more than is left: it gets the rest, then stops
+    assert s.epoch == budget and not s.running
+    assert s.step(5) == 0 and s.epoch == budget
+    assert "This challenge allows" in s.stop_reason and f"{budget:,} epochs" in s.stop_reason
+    s.reset()  # Reset starts the budget again
+    assert s.running and s.epoch == 0 and s.stop_reason is None

@@ -34,6 +34,8 @@ def session_key() -> str:
 
 PAGE_FILES = {
     "playground": "pages/1_Playground.py",
+    "backprop": "pages/2_Backprop.py",
+    "lab": "pages/3_Optimizer_lab.py",
     "cnn": "pages/4_CNN.py",
     "recurrent": "pages/5_Recurrent.py",
     "transformer": "pages/6_Transformer.py",
@@ -43,12 +45,23 @@ PAGE_FILES = {
 # Each page's session_state prefix (its session is at PREFIXES[page] + "session").
 PREFIXES = {
     "playground": "pg.",
+    "backprop": "bp.",
+    "lab": "lab.",
     "cnn": "cnn.",
     "recurrent": "rnn.",
     "transformer": "tfm.",
     "autoencoder": "ae.",
     "gan": "gan.",
 }
+
+
+def current(page: str):
+    """(the page's config as this session left it, its session or None): the Classroom's "use this
+    page's setup". A page without a training session of its own keeps its config at PREFIX + "config"."""
+    K = PREFIXES[page]
+    s = st.session_state.get(K + "session")
+    config = st.session_state.get(K + "config", getattr(s, "config", None))
+    return config, s
 
 
 def step_of(opened):

@@ -13,13 +13,34 @@ import numpy as np
 import pandas as pd
 
 from playground.backprop import trace as backprop
-from playground.core.config import Config
+from playground.core.activations import ACTIVATIONS
+from playground.core.config import Config, Record, check_fields
 from playground.core.losses import LOSSES
+from playground.core.optimizers import OPTIMIZERS
 
 SHAPES = ("2", "3", "2,2", "3,2")  # hidden layers of the preset; "2" is the worked example
 # (loss, output activation) pairs offered for the preset's two outputs.
 LOSS_OUTPUTS = tuple(f"{loss} · {out}" for loss, spec in LOSSES.items() for out in spec.outputs)
 SOURCES = ("Tiny preset (editable)", "The Playground's current network")
+
+
+@dataclasses.dataclass(frozen=True)
+class BackpropConfig(Record):
+    """The preset's choices on the Backprop page (a lesson step's config there); its numbers are
+    the worked example's, or seeded ones for the other shapes."""
+
+    shape: str = "2"
+    activation: str = "sigmoid"
+    loss_output: str = "mse · sigmoid"
+    optimizer: str = "sgd"
+    learning_rate: float = 0.5
+
+    def __post_init__(self):
+        choices = {"shape": SHAPES, "activation": tuple(ACTIVATIONS), "loss_output": LOSS_OUTPUTS}
+        check_fields(self, {"learning_rate": (1e-4, 10.0)}, choices | {"optimizer": tuple(OPTIMIZERS)})
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(BackpropConfig))  # the widgets keyed K + field
 
 
 @dataclasses.dataclass(frozen=True)

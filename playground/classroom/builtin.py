@@ -75,8 +75,17 @@ RAW = {
                 "neuron's output, the **error** compares the output with the label, the **backward "
                 "pass** sends that error back through the weights (the chain rule) to get each "
                 "weight's gradient, and the **update** moves each weight a little against its "
-                "gradient. The Backprop page shows every number of one step.\n\n"
-                "Here: press **Step** a few times and watch the loss fall.",
+                "gradient.\n\nThis tiny network has 2 inputs, 2 hidden neurons and 2 outputs. Press "
+                "**Next** (or **Autoplay**) to walk through one training step, every number with its "
+                "formula. At the update, **Repeat** runs 100 more steps on the same example.",
+                {},
+                locked=("source",),
+                page="backprop",
+            ),
+            _step(
+                "Many steps make training",
+                "The Playground runs those four steps for every batch, thousands of times a second. "
+                "Press **Step** a few times and watch the loss fall.",
                 {"dataset": "gauss", "hidden": [2], "learning_rate": 0.1},
                 "epochs >= 3",
             ),
@@ -127,6 +136,15 @@ RAW = {
                 {"dataset": "spiral", "hidden": [8, 8], "optimizer": "sgd", "learning_rate": 0.03},
                 "test_accuracy >= 85% and epochs <= 300",
                 locked=("dataset", "hidden"),
+            ),
+            _step(
+                "A race",
+                "The Optimizer lab trains several optimizers on the same data from the same weights. "
+                "Press **Play** and compare the loss curves; then open **Loss landscape** to see the "
+                "paths they take on a surface.",
+                {"preset": "SGD vs momentum vs Adam"},
+                locked=("preset",),
+                page="lab",
             ),
         ],
     },
@@ -296,7 +314,7 @@ SOLUTIONS = {
     ("neuron", 1): ({"hidden": [4]}, 300),
     ("neuron", 2): ({"hidden": [3]}, 300),
     ("activations", 0): ({"activation": "tanh"}, 300),
-    ("backprop", 0): ({}, 3),
+    ("backprop", 1): ({}, 3),
     ("losses", 0): ({"learning_rate": 0.03}, 100),
     ("descent", 0): ({"gd_variant": "minibatch"}, 50),
     ("optimizers", 0): ({"optimizer": "adam", "learning_rate": 0.03}, 300),

@@ -94,6 +94,15 @@ class Goal:
         each = [(c, c.holds(metrics)) for c in self.conditions]
         return all(ok is True for _, ok in each), each
 
+    def epoch_budget(self) -> int | None:
+        """The most epochs the goal allows ("epochs <= 15": 15; "epochs < 15": 14), or None."""
+        caps = [
+            math.floor(c.value) if c.op == "<=" else math.ceil(c.value) - 1
+            for c in self.conditions
+            if c.metric == "epochs" and c.op in ("<=", "<")
+        ]
+        return max(0, min(caps)) if caps else None
+
     def score(self, metrics: dict) -> float | None:
         v = metrics.get(self.score_metric)
         return float(v) if v is not None and math.isfinite(float(v)) else None

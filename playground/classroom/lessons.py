@@ -20,9 +20,12 @@ import dataclasses
 import json
 from collections.abc import Callable
 
+from playground.backprop import ui as bp_ui
+from playground.backprop.ui import BackpropConfig
 from playground.classroom import goals
 from playground.core.config import Config, ConfigError, from_dict
 from playground.data.points import DataError, data_from_csv
+from playground.lab.race import LabConfig
 from playground.live.ui import HIDEABLE
 from playground.zoo.autoencoder import ui as ae_ui
 from playground.zoo.autoencoder.config import AeConfig
@@ -65,6 +68,9 @@ def _transformer(config) -> str | None:
 
 PAGES = {
     "playground": PageKind("Playground", Config, HIDEABLE, (*_RUN, "neurons", "layers")),
+    # The Backprop page and the Optimizer lab do not train one network: their steps are explorations.
+    "backprop": PageKind("Backprop", BackpropConfig, ("source", *bp_ui.FIELDS, "values"), ()),
+    "lab": PageKind("Optimizer lab", LabConfig, ("preset", "contenders"), ()),
     "cnn": PageKind(
         "CNN", CnnConfig, (*cnn_ui.WIDGET_FIELDS, "layers"), (*_RUN, "neurons", "layers", "conv_layers")
     ),
@@ -187,6 +193,8 @@ def page_goal(text: str, page: str) -> goals.Goal | None:
         return None
     goal = goals.parse(text)
     measured = PAGES[page].metrics
+    if not measured:
+        raise goals.GoalError(f"the {PAGES[page].label} page has no goals: its steps are for exploring")
     for cond in goal.conditions:
         if cond.metric not in measured:
             names = ", ".join(measured)

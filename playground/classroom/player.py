@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from playground.classroom import builtin, goals, scoring
 from playground.classroom.lessons import Lesson, Step
+from playground.live.session import EpochBudget
 
 
 class PlayerError(ValueError):
@@ -47,8 +48,13 @@ def is_builtin(lesson_id: str) -> bool:
 
 
 def step_session(step: Step):
-    """A fresh session of the step's page on its config and data."""
-    return scoring.new_session(step)
+    """A fresh session of the step's page on its config and data. A goal's "epochs <= N" is the
+    run's budget: training stops after N epochs (Reset starts again)."""
+    s = scoring.new_session(step)
+    goal = step.parsed_goal()
+    if goal is not None and isinstance(s, EpochBudget):
+        s.budget = goal.epoch_budget()
+    return s
 
 
 def hidden_and_locked(step: Step) -> tuple[set[str], set[str]]:

@@ -122,8 +122,11 @@ def check_locks(step: Step, config: Config) -> None:
 
 
 def new_session(step: Step, config=None):
-    """A fresh session of the step's page on `config` (default: the step's) and its data."""
+    """A fresh session of the step's page on `config` (default: the step's) and its data; on a
+    page that trains no network of its own (Backprop, Optimizer lab), the config itself."""
     c = config or step.page_config()
+    if step.page not in SESSIONS:
+        return c
     return Session(c, csv=step.data(c)) if step.page == "playground" else SESSIONS[step.page](c)
 
 

@@ -23,7 +23,7 @@ import jax
 import numpy as np
 
 from playground.core import engine
-from playground.core.config import Config, ConfigError, parse_value
+from playground.core.config import Config, ConfigError, Record, check_fields, parse_value
 from playground.core.optimizers import OPTIMIZERS
 from playground.data.points import Data
 
@@ -241,6 +241,19 @@ PRESETS: dict[str, Preset] = {
         ),
     ),
 }
+
+
+DEFAULT_PRESET = "SGD vs momentum vs Adam"
+
+
+@dataclasses.dataclass(frozen=True)
+class LabConfig(Record):
+    """The Optimizer lab's choice as a lesson step's config: the preset race to start from."""
+
+    preset: str = DEFAULT_PRESET
+
+    def __post_init__(self):
+        check_fields(self, {}, {"preset": tuple(PRESETS)})
 
 
 def preset(name: str, base: Config) -> tuple[Config, list[Contender]]:

@@ -43,7 +43,36 @@ def thinned(history: dict) -> dict:
     return {k: [v[i] for i in keep] for k, v in history.items()}
 
 
-class Session:
+class EpochBudget:
+    """An optional cap on a session's epochs (a lesson challenge's "epochs <= N"): training stops
+    there, and `stop_reason` says why until Reset. A session subclasses it, asks `within_budget`
+    how many of the epochs it is asked for it may train, and counts `budget_spent` as not running."""
+
+    budget: int | None = None
+    _stop_reason: str | None = None
+
+    def within_budget(self, n_epochs: int) -> int:
+        return n_epochs if self.budget is None else max(0, min(n_epochs, self.budget - self.epoch))
+
+    @property
+    def budget_spent(self) -> bool:
+        return self.budget is not None and self.epoch >= self.budget
+
+    @property
+    def stop_reason(self) -> str | None:
+        if self._stop_reason is None and self.budget_spent:
+            return (
+                f"This challenge allows {self.budget:,} epochs, and they are spent: submit the result, "
+                "or press Reset to try again."
+            )
+        return self._stop_reason
+
+    @stop_reason.setter
+    def stop_reason(self, reason: str | None):
+        self._stop_reason = reason
+
+
+class Session(EpochBudget):
     """A user's experiment: config + data + state + history."""
 
     def __init__(self, config: Config | None = None, csv: Data | None = None):
@@ -150,11 +179,12 @@ class Session:
 
     @property
     def running(self) -> bool:
-        return int(self.state.status) == engine.RUNNING
+        return int(self.state.status) == engine.RUNNING and not self.budget_spent
 
     def step(self, n_epochs: int = 1, chunk: int | None = None) -> int:
         """Train n_epochs (or until the run stops); returns epochs done."""
-        if not self.running:
+        n_epochs = self.within_budget(n_epochs)
+        if not self.running or n_epochs <= 0:
             return 0
         self.state, h, reason = engine.advance(self.task, self.state, n_epochs, chunk=chunk)
         done = len(h["epoch"])

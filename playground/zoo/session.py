@@ -11,12 +11,12 @@ import dataclasses
 import math
 
 from playground.core import engine, layers, params_format
-from playground.live.session import HYPER_FIELDS, thinned
+from playground.live.session import HYPER_FIELDS, EpochBudget, thinned
 
 PART_FLOATS = 400_000  # input floats per live-view part of an epoch (MNIST: 8 parts, digits: 1)
 
 
-class StackSession:
+class StackSession(EpochBudget):
     """One user's experiment: config + data + training state + history."""
 
     data_fields: tuple[str, ...] = ()  # config fields that make new data (the others keep it)
@@ -92,7 +92,7 @@ class StackSession:
 
     @property
     def running(self) -> bool:
-        return int(self.state.status) == engine.RUNNING
+        return int(self.state.status) == engine.RUNNING and not self.budget_spent
 
     def step(self, n_epochs: int = 1, chunk: int | None = None) -> int:
         """Train n_epochs (or until the run stops); returns epochs done. An epoch in progress
@@ -104,6 +104,7 @@ class StackSession:
             done += self.step_parts(1)[1]
         if done:
             n_epochs -= 1
+        n_epochs = self.within_budget(n_epochs)
         if n_epochs <= 0 or not self.running:
             return done
         self.state, h, reason = engine.advance(self.task, self.state, n_epochs, chunk=chunk)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from playground.core import engine, params_format
+from playground.live.session import EpochBudget
 from playground.zoo.gan import train
 from playground.zoo.gan.config import HYPER_FIELDS, GanConfig
 from playground.zoo.session import StackSession, layer_table
@@ -15,7 +16,7 @@ from playground.zoo.session import StackSession, layer_table
 TARGET_FIELDS = ("dataset", "n_samples", "spread", "drawn", "seed")
 
 
-class GanSession:
+class GanSession(EpochBudget):
     part, parts = 0, 1  # a GAN epoch is short: one live frame each
 
     def __init__(self, config: GanConfig | None = None):
@@ -41,7 +42,7 @@ class GanSession:
 
     @property
     def running(self) -> bool:
-        return int(self.state.status) == train.RUNNING
+        return int(self.state.status) == train.RUNNING and not self.budget_spent
 
     @property
     def params(self):
@@ -69,7 +70,8 @@ class GanSession:
         return self.notice
 
     def step(self, n_epochs: int = 1, chunk: int | None = None) -> int:
-        if not self.running:
+        n_epochs = self.within_budget(n_epochs)
+        if not self.running or n_epochs <= 0:
             return 0
         self.state, h, reason = train.advance(self.task, self.state, n_epochs, chunk)
         self._record(h, reason)
