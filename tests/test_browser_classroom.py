@@ -95,3 +95,23 @@ def test_a_lesson_moves_between_the_cnn_page_and_the_playground(new_page, server
     wait_js(page, "() => location.pathname.endsWith('/CNN')", None, LOAD_MS)
     wait_bar(page, "step 1 of 2")
     no_exception(page)
+
+
+def test_a_transformer_challenge_plays_to_its_budget_and_meets_its_goal(new_page, server):  # noqa: F811
+    page = new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server.url}/Transformer?lesson=builtin-transformer", wait_until="commit", timeout=LOAD_MS)
+    assert "Reverse a sequence" in wait_bar(page, "step 1 of 2")
+    wait_js(page, "() => !!document.querySelector('.st-key-tfm-play button')", None, LOAD_MS)
+    assert "causal" in page.locator("[data-testid=stSidebar]").inner_text()
+    page.locator(".st-key-tfm-causal").get_by_text("bidirectional (encoder)").click()
+    wait_js(page, "() => document.body.innerText.includes('Weights reset')", None, LOAD_MS)  # applied
+    page.locator(".st-key-tfm-play button").click()
+    text = wait_bar(page, "Goal met!")
+    assert "✓ test_accuracy ≥ 0.95" in text and "epochs ≤ 15" in text
+    # The goal's "epochs <= 15" is the run's budget: Play stops there by itself and says why.
+    wait_js(page, "() => document.body.innerText.includes('This challenge allows 15 epochs')", None, LOAD_MS)
+    wait_js(page, "() => document.querySelector('.st-key-tfm-play button').innerText.trim().endsWith('Play')")
+    assert "✓ epochs ≤ 15 (now 15)" in wait_bar(page, "Goal met!")
+    time.sleep(0.5)
+    page.screenshot(path=str(DOCS / "lesson_zoo.png"))
+    no_exception(page)

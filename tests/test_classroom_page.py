@@ -118,3 +118,34 @@ def test_a_step_on_the_cnn_page(db):
     lesson_id, _ = at.session_state["cls.saved"]
     saved = db.lesson(lesson_id).steps[0]
     assert saved.page == "cnn" and saved.locked == ("dataset", "layers") and not at.exception
+
+
+def test_steps_on_the_gan_and_backprop_pages(db):
+    from playground.backprop.ui import BackpropConfig
+    from playground.zoo.gan.config import GanConfig
+    from playground.zoo.gan.session import GanSession
+
+    at = page()
+    at.session_state["gan.session"] = GanSession(GanConfig(dataset="grid25", d_steps=3))
+    at.session_state["bp.config"] = BackpropConfig(shape="3,2", learning_rate=0.1)
+    at.run()
+    at.button(key=[b.key for b in at.button if b.label == "New lesson"][0]).click().run()
+    at.selectbox(key="cls.step.p0").set_value("gan").run()
+    assert {"generator", "discriminator", "d_steps"} <= set(at.multiselect(key="cls.step.h0").options)
+    at.button(key="cls.pg0").click().run()
+    assert at.session_state["cls.draft"]["steps"][0]["config"] == {"dataset": "grid25", "d_steps": 3}
+    at.text_input(key="cls.step.g0").input("test_accuracy >= 90%").run()  # not a GAN's number
+    assert any(
+        "Goal: the GAN page does not measure test_accuracy; it measures epochs" in e.value for e in at.error
+    )
+    at.text_input(key="cls.step.g0").input("modes_covered >= 20 and epochs <= 500").run()
+    assert any("Reads as: modes_covered >= 20 and epochs <= 500" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Add a step").click().run()
+    at.selectbox(key="cls.step.p1").set_value("backprop").run()
+    at.button(key="cls.pg1").click().run()  # the Backprop page's choices in this session
+    assert at.session_state["cls.draft"]["steps"][1]["config"] == {"shape": "3,2", "learning_rate": 0.1}
+    [b for b in at.button if b.label == "Save"][0].click().run()
+    lesson_id, _ = at.session_state["cls.saved"]
+    steps = db.lesson(lesson_id).steps
+    assert [s.page for s in steps] == ["gan", "backprop"] and steps[0].goal.startswith("modes_covered")
+    assert not at.exception
