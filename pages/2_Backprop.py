@@ -85,7 +85,8 @@ source = st.radio("Network", bu.SOURCES, key=K + "source", horizontal=True, labe
                   disabled="source" in locked)  # fmt: skip
 
 if source == bu.SOURCES[0]:
-    with st.expander("Network, example, weights and biases (every cell is editable)", expanded=True):
+    # In a lesson step the walk comes first: the network's tables start folded.
+    with st.expander("Network, example, weights and biases (every cell is editable)", expanded=not opened):
         row = st.columns(5)
         row[0].selectbox("Hidden layers", bu.SHAPES, key=K + "shape", on_change=new_shape,
                          disabled="shape" in locked)  # fmt: skip

@@ -111,7 +111,8 @@ def test_a_transformer_challenge_plays_to_its_budget_and_meets_its_goal(new_page
     # The goal's "epochs <= 15" is the run's budget: Play stops there by itself and says why.
     wait_js(page, "() => document.body.innerText.includes('This challenge allows 15 epochs')", None, LOAD_MS)
     wait_js(page, "() => document.querySelector('.st-key-tfm-play button').innerText.trim().endsWith('Play')")
-    assert "✓ epochs ≤ 15 (now 15)" in wait_bar(page, "Goal met!")
+    text = wait_bar(page, "Goal met!")
+    assert "✓ epochs ≤ 15 (now 15)" in text and "the 15 epochs are spent" in text
     time.sleep(0.5)
     page.screenshot(path=str(DOCS / "lesson_zoo.png"))
     no_exception(page)

@@ -135,6 +135,11 @@ def test_a_zoo_page_plays_its_lesson_step(page):
     at.button(key=K + "step").click().run()
     goal = [m.value for m in at.markdown if m.value.startswith("**Goal**")]
     assert goal and "✓ epochs ≤" in goal[0] and "(now 1)" in goal[0], goal
+    s = at.session_state[K + "session"]
+    s.step(s.budget)  # the rest of the challenge's epochs: the line says they are spent
+    at.run()
+    goal = [m.value for m in at.markdown if "Goal" in m.value and "epochs are spent" in m.value]
+    assert goal and f"the {s.budget:,} epochs are spent" in goal[0] and not s.running
     at.button(key=K + "lesson_next").click().run()  # step 2 is on the same page: a fresh session
     s2 = at.session_state[K + "session"]
     assert not at.exception and s2.epoch == 0 and s2.config == lesson.steps[1].page_config()

@@ -218,6 +218,8 @@ def goal_status(K, s, step, playing: bool) -> None:
         met, lines = shown
         with st.container(key="lesson-goal"):
             head = ":green-background[**Goal met!**]" if met else "**Goal**"
+            if getattr(s, "budget_spent", False):  # the challenge's epochs are used up: say so here
+                head += f" · the {s.budget:,} epochs are spent: Reset to try again"
             st.markdown(head + "  \n" + " · ".join(lines))
 
     show()
