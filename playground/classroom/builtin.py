@@ -76,8 +76,10 @@ RAW = {
                 "pass** sends that error back through the weights (the chain rule) to get each "
                 "weight's gradient, and the **update** moves each weight a little against its "
                 "gradient.\n\nThis tiny network has 2 inputs, 2 hidden neurons and 2 outputs. Press "
-                "**Next** (or **Autoplay**) to walk through one training step, every number with its "
-                "formula. At the update, **Repeat** runs 100 more steps on the same example.",
+                "**Autoplay** to walk through one training step, every number with its formula, or go "
+                "sub-step by sub-step with **Previous** and **Next** beside the phase bar (the Next at "
+                "the very top moves on to the lesson's next step). At the update, **Repeat** runs 100 "
+                "more steps on the same example.",
                 {},
                 locked=("source",),
                 page="backprop",
