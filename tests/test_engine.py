@@ -586,3 +586,28 @@ def test_dropout_trains_and_metrics_are_measured_without_dropout_or_penalty():
     assert_histories_close(ha, hb, rtol=1e-6, atol=1e-7)
     c, hc, _ = engine.advance(task, engine.init_state(task), 8, chunk=CHUNK)
     assert not np.allclose(hc["train_loss"], hb["train_loss"], rtol=1e-3)
+
+
+def test_a_server_near_its_memory_map_limit_drops_compiled_code_and_keeps_training():
+    """Each compiled program keeps its code mapped; past a share of vm.max_map_count the sessions
+    drop JAX's in-memory caches (a server would otherwise abort). Training then goes on exactly."""
+    from playground.live.session import Session
+
+    config = Config(hidden=(3,), n_samples=120)
+    straight = Session(config)
+    straight.step(6)
+    s = Session(config)
+    s.step(3)
+    with open("/proc/self/maps") as f:
+        before = sum(1 for _ in f)
+    probe = jax.jit(lambda x: x * 2)
+    probe(1.0)
+    assert probe._cache_size() == 1
+    assert not engine.relieve_code_maps(share=1.0)  # far from the limit: nothing is dropped
+    assert engine.relieve_code_maps(share=0.0)  # past it: the caches go
+    assert probe._cache_size() == 0
+    with open("/proc/self/maps") as f:
+        assert sum(1 for _ in f) < before  # the compiled code was unmapped
+    s.step(3)  # compiled again (or read from the persistent cache), same numbers
+    for k in ("train_loss", "test_loss"):
+        assert s.history[k][-1] == pytest.approx(straight.history[k][-1], rel=1e-6)

@@ -45,6 +45,33 @@ def enable_compile_cache(path: str | None = None) -> str:
     return path
 
 
+MAP_SHARE = 0.6  # drop JAX's in-memory caches past this share of the process's memory-map limit
+
+
+def relieve_code_maps(share: float = MAP_SHARE) -> bool:
+    """Keep a long-lived server clear of the kernel's limit on memory maps.
+
+    Every compiled program keeps its machine code mapped in the process (a new Playground
+    architecture adds about 220 maps). The compiled-function caches are bounded one by one, but
+    all pages' caches together can pass vm.max_map_count (65,530 by default; the test suite did in
+    one process), and then LLVM aborts the whole process ("Cannot allocate memory"), every user's
+    session with it. Past `share` of the limit this drops JAX's in-memory caches; programs still
+    in use are compiled again, or read back from the persistent cache, on their next call.
+    Sessions call it before building a new architecture. Returns whether it cleared (never off
+    Linux)."""
+    try:
+        with open("/proc/sys/vm/max_map_count") as f:
+            limit = int(f.read())
+        with open("/proc/self/maps") as f:
+            used = sum(1 for _ in f)
+    except (OSError, ValueError):
+        return False
+    if used < share * limit:
+        return False
+    jax.clear_caches()
+    return True
+
+
 @dataclasses.dataclass(frozen=True)
 class Arch:
     """Everything that decides shapes and compiled code (hashable, static)."""

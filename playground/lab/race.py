@@ -315,6 +315,7 @@ class Race:
     def __init__(self, base: Config, contenders: list[Contender], data: Data | None = None):
         self.contenders = list(contenders)
         self.configs = validate(base, self.contenders)
+        engine.relieve_code_maps()  # new groups compile: keep the server under its map limit
         self.labels = labels(self.contenders, self.configs)
         self.base = base
         self.data = data if data is not None else engine.load_data(base)

@@ -85,6 +85,7 @@ class Session(EpochBudget):
 
     # ---- building -------------------------------------------------------------
     def _load(self, config: Config):
+        engine.relieve_code_maps()  # a new architecture compiles: keep the server under its map limit
         data = self.csv if config.dataset == "csv" else None
         self.task = engine.make_task(config, data if data is not None else engine.load_data(config))
         self.config = config

@@ -33,6 +33,7 @@ class StackSession(EpochBudget):
         raise NotImplementedError
 
     def _load(self, config, data=None):
+        engine.relieve_code_maps()  # a new architecture compiles: keep the server under its map limit
         self.task = self.make_task(config, data)
         self.config = config
         self.reset()

@@ -26,6 +26,7 @@ class GanSession(EpochBudget):
         self._load(config or GanConfig())
 
     def _load(self, config: GanConfig, target=None):
+        engine.relieve_code_maps()  # a new architecture compiles: keep the server under its map limit
         self.task = train.make_task(config, target)
         self.config = config
         self.reset()
