@@ -200,7 +200,7 @@ if checked is not None:
 if saved:
     links = editor.links(*saved)
     st.success(
-        f"Student link: `{links['student']}` (opens step 1 on the Playground)  \n"
+        f"Student link: `{links['student']}` (opens step 1, on whichever page it is)  \n"
         f"Teacher link (keep it secret; it edits the lesson and shows the results): `{links['teacher']}`"
     )
 
